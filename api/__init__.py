@@ -1,0 +1,103 @@
+"""The Flask application factory: reads like a table of contents of the HTTP layer."""
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api.config import Config
+from api.errors import problem, register_error_handlers
+from api.extensions import api, jwt, limiter, migrate
+from api import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
+from wellbeing import passwords
+from wellbeing.db import db, set_write_intent
+
+API_PREFIX = "/api/v1"
+JSON_TYPES = ("application/json", "application/problem+json")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def create_app(config: Config | None = None, **overrides) -> Flask:
+    """Build the app from the environment (or a given Config), with optional setting overrides."""
+    config = config or Config()
+    app = Flask(__name__, instance_path=config.INSTANCE_PATH)
+    app.config.update(config.as_dict())
+    app.config.update(overrides)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Log lines carry the request id; bodies are never logged."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    """Initialise the database, migrations, JWT, the limiter and the API with its OpenAPI document."""
+    if app.config["PASSWORD_HASH_COST"] == "low":
+        passwords.configure(time_cost=1, memory_cost=1024)
+    if app.config["TRUST_PROXY"]:
+        hops = app.config["TRUST_PROXY"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    jwt.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app, spec_kwargs={"info": {"description": "Wellbeing backend for contact-center agents."}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.spec.components.security_scheme(
+        "apiKey", {"type": "http", "scheme": "bearer", "description": "An organization API key (wbk_...)"})
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every resource, under /api/v1 (health and docs at the root)."""
+    from api import api_keys, health, me, org, teams, tokens, users
+
+    api.register_blueprint(health.blp)
+    for module in (tokens, org, teams, users, api_keys, me):
+        api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
+
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get("/docs-assets/<path:filename>")
+    def docs_assets(filename: str):
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Request ids, JSON-only bodies, SQLite write intent, security headers."""
+
+    @app.before_request
+    def start_request():
+        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        set_write_intent(request.method in UNSAFE)
+        if request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
+            return problem(415, "Unsupported media type", "Send the body as application/json.")
+        return None
+
+    @app.after_request
+    def finish_request(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if response.mimetype in JSON_TYPES:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    """The command line: bootstrap, seed-demo, generate-data-key."""
+    from api.cli import register
+
+    register(app)

@@ -1,0 +1,51 @@
+"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | generate-data-key``."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from wellbeing import demo, organizations
+from wellbeing.clock import utcnow
+from wellbeing.crypto import generate_key
+from wellbeing.db import db
+from wellbeing.errors import DomainError
+from wellbeing.timezones import is_valid_timezone
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app's CLI group."""
+
+    @app.cli.command("bootstrap")
+    @click.option("--org", "org_name", required=True, help="Organization name")
+    @click.option("--email", required=True, help="E-mail of the first admin")
+    @click.option("--password", required=True, help="Password of the first admin (10+ characters)")
+    @click.option("--timezone", default="UTC", show_default=True, help="The organization's IANA time zone")
+    def bootstrap(org_name: str, email: str, password: str, timezone: str) -> None:
+        """Create an organization and its first admin; prints the organization id."""
+        if not is_valid_timezone(timezone):
+            raise click.BadParameter(f"{timezone!r} is not an IANA time zone", param_hint="--timezone")
+        if len(password) < 10:
+            raise click.BadParameter("use at least 10 characters", param_hint="--password")
+        try:
+            org = organizations.bootstrap(db.session, org_name, email, password, timezone, utcnow())
+        except DomainError as error:
+            raise click.ClickException(error.detail) from None
+        click.echo(org.id)
+
+    @app.cli.command("seed-demo")
+    @click.option("--agents", type=click.IntRange(1, 100_000), default=None, help="Number of agents")
+    @click.option("--teams", type=click.IntRange(1, 5_000), default=None, help="Number of teams")
+    @click.option("--months", type=click.IntRange(0, 24), default=6, show_default=True, help="Months of history")
+    @click.option("--seed", type=int, default=7, show_default=True, help="Random seed")
+    def seed_demo(agents: int | None, teams: int | None, months: int, seed: int) -> None:
+        """Create the demo organization (once) and print its logins."""
+        summary = demo.seed_demo(db.session, utcnow(), agents=agents, teams=teams, seed=seed)
+        click.echo(("Created" if summary.created else "Found") + f" demo organization {summary.org_id}")
+        click.echo(f"Every demo login uses the password: {demo.DEMO_PASSWORD}")
+        for role, email, team in summary.logins:
+            click.echo(f"  {role:<10} {email:<34} {team}")
+
+    @app.cli.command("generate-data-key")
+    def generate_data_key() -> None:
+        """Print a new DATA_KEYS entry (put it first in DATA_KEYS to rotate)."""
+        click.echo(generate_key())

@@ -1,0 +1,108 @@
+"""Configuration from the environment: one Config class, read once at start-up."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from wellbeing.crypto import generate_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _as_bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secrets(instance: Path) -> dict:
+    """Secrets generated once for a development instance and kept in instance/ (shared by all workers)."""
+    path = instance / "dev-secrets.json"
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return json.loads(path.read_text())
+    values = {"SECRET_KEY": secrets.token_urlsafe(48), "DATA_KEYS": generate_key()}
+    with os.fdopen(fd, "w") as f:
+        json.dump(values, f)
+    return values
+
+
+class Config:
+    """Every setting the service reads, with its environment variable."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ if env is None else env)
+        self.ENV = env.get("WELLBEING_ENV", "development")
+        production = self.ENV == "production"
+        instance = Path(env.get("INSTANCE_PATH", ROOT / "instance"))
+        self.INSTANCE_PATH = str(instance)
+        self.SQLALCHEMY_DATABASE_URI = _database_url(env.get("DATABASE_URL"), instance)
+        self.SQLALCHEMY_ENGINE_OPTIONS = _engine_options(self.SQLALCHEMY_DATABASE_URI, env)
+
+        missing = [name for name in ("SECRET_KEY", "DATA_KEYS") if not env.get(name)]
+        if missing and production:
+            raise ConfigError(
+                f"{', '.join(missing)} must be set when WELLBEING_ENV=production "
+                "(DATA_KEYS: comma-separated kid:base64url-key entries; generate one with "
+                "`flask --app wsgi generate-data-key`)."
+            )
+        dev = _dev_secrets(instance) if missing else {}
+        self.SECRET_KEY = env.get("SECRET_KEY") or dev["SECRET_KEY"]
+        self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY") or self.SECRET_KEY
+        self.DATA_KEYS = env.get("DATA_KEYS") or dev["DATA_KEYS"]
+
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+        self.JWT_TOKEN_LOCATION = ["headers"]
+        self.JWT_ERROR_MESSAGE_KEY = "detail"
+
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_ENABLED = not _as_bool(env.get("RATELIMIT_DISABLED"))
+        self.TRUST_PROXY = int(env.get("TRUST_PROXY", "0"))
+        self.ALLOW_PRIVATE_WEBHOOKS = _as_bool(env.get("ALLOW_PRIVATE_WEBHOOKS"))
+        self.PASSWORD_HASH_COST = env.get("PASSWORD_HASH_COST", "default")
+
+        self.API_TITLE = "Wellbeing API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_SWAGGER_UI_PATH = "docs"
+        self.OPENAPI_SWAGGER_UI_URL = "/docs-assets/"
+
+    def as_dict(self) -> dict:
+        """The settings as a mapping for ``app.config.update``."""
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def _database_url(url: str | None, instance: Path) -> str:
+    if not url:
+        instance.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{instance / 'wellbeing.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _engine_options(url: str, env: dict[str, str]) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 10, "check_same_thread": False}}
+    return {
+        "pool_size": int(env.get("DB_POOL_SIZE", "8")),
+        "max_overflow": int(env.get("DB_MAX_OVERFLOW", "4")),
+        "pool_pre_ping": True,
+        "pool_timeout": 5,
+        # Fail fast instead of hanging when the database is away (readiness and 503s rely on it).
+        "connect_args": {"connect_timeout": 3, "options": "-c statement_timeout=15000"},
+    }

@@ -1,0 +1,101 @@
+"""One error path: every 4xx and 5xx leaves as RFC 9457 application/problem+json."""
+from __future__ import annotations
+
+import http
+import logging
+
+import marshmallow as ma
+from flask import Flask, g, json
+from flask_smorest import Api
+from flask_smorest.spec import prepare_response
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from werkzeug.exceptions import HTTPException
+
+from wellbeing.errors import DomainError
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("api.errors")
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem document (documentation only)."""
+
+    type = ma.fields.String(metadata={"description": "A URI naming the problem type"})
+    title = ma.fields.String(metadata={"description": "Short summary of the problem type"})
+    status = ma.fields.Integer(metadata={"description": "The HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What went wrong, for this request"})
+    code = ma.fields.String(metadata={"description": "A stable machine-readable code, where there is one"})
+    errors = ma.fields.Dict(metadata={"description": "Field errors by location and field name (422)"})
+    request_id = ma.fields.String(metadata={"description": "The id under which the server logged this request"})
+
+
+def problem(status: int, title: str, detail: str | None = None, *, errors=None, code=None, headers=None):
+    """A problem+json response tuple."""
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = errors
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    return json.dumps(body), status, {"Content-Type": PROBLEM, **(headers or {})}
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, answering and documenting errors as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        if error.code == 429 and "Retry-After" not in headers:
+            retry = getattr(error, "retry_after", None)
+            headers["Retry-After"] = str(retry or 60)
+        errors = data.get("errors") or data.get("messages")
+        detail = data.get("message") or (error.description if error.code != 500 else None)
+        if error.code == 500:
+            original = getattr(error, "original_exception", None)
+            log.error("unhandled error (request %s)", getattr(g, "request_id", "-"), exc_info=original)
+            detail = "An unexpected error occurred; it has been logged."
+        return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Domain errors, database outages and bad values all become problem+json."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        retry_after = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return problem(error.status, error.title, error.detail, errors=error.errors, code=error.code, headers=headers)
+
+    @app.errorhandler(DataError)
+    def data_error(error: DataError):
+        # A value the schema let through but the database refused (out of range, bad encoding).
+        log.warning("database refused a value (request %s): %s", getattr(g, "request_id", "-"), type(error.orig).__name__)
+        return problem(422, "Unprocessable content", "A value is out of the range this service can store.")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(SAInterfaceError)
+    def database_unavailable(error):
+        log.error("database unavailable (request %s): %s", getattr(g, "request_id", "-"), type(error.orig).__name__)
+        return problem(503, "Service unavailable", "The database is not reachable; try again shortly.",
+                       headers={"Retry-After": "5"})

@@ -1,0 +1,4 @@
+"""Organization settings."""
+from api.org.routes import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,74 @@
+"""Fields and base schemas every resource shares: strict input, UTC output, no NUL bytes."""
+from __future__ import annotations
+
+from datetime import timezone
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from wellbeing.timezones import is_valid_timezone
+
+
+def _find_nul(value, path: str = "") -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _find_nul(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+class RequestSchema(ma.Schema):
+    """Base of every request body and query schema: unknown fields and NUL characters are refused."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_nul(self, data, **kwargs):
+        where = _find_nul(data) if isinstance(data, dict) else None
+        if where is not None:
+            raise ma.ValidationError({where.split(".")[0]: ["NUL characters are not allowed."]})
+        return data
+
+
+class UTCDateTime(fields.AwareDateTime):
+    """RFC 3339 with an offset on input; UTC with a ``Z`` on output."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(timezone.utc)
+
+
+class TimeZoneName(fields.String):
+    """An IANA time zone name such as ``Asia/Shanghai``."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(validate=self._check, metadata={"example": "Asia/Shanghai"}, **kwargs)
+
+    @staticmethod
+    def _check(value: str) -> None:
+        if not is_valid_timezone(value):
+            raise ma.ValidationError("Not an IANA time zone name (for example Asia/Shanghai).")
+
+
+def ClientId(**kwargs) -> fields.UUID:
+    """An optional client-chosen UUID that makes the create idempotent."""
+    return fields.UUID(
+        load_default=None,
+        metadata={"description": "Client-chosen UUID; repeating the create with it replays instead of duplicating"},
+        **kwargs,
+    )
+
+
+Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
+Locale = lambda **kw: fields.String(validate=validate.OneOf(["en", "zh-CN"]), **kw)  # noqa: E731

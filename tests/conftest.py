@@ -1,0 +1,204 @@
+"""Fixtures: one migrated database per run (SQLite, or a throwaway PostgreSQL database), clean tables per test."""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from api import create_app
+from api.config import Config
+from api.extensions import limiter
+from wellbeing.crypto import generate_key
+from wellbeing.db import db
+
+from tests.helpers import PASSWORD
+
+
+
+def _postgres_database(server_url: str):
+    """Create a throwaway database on the server; return its URL and a function that drops it."""
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"wb_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The database of this run: TEST_DATABASE_URL names a PostgreSQL server, otherwise a SQLite file."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url, drop = _postgres_database(server)
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    """The app on a database built by the migrations (the same path production takes)."""
+    env = {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hmac-sha256",
+        "DATA_KEYS": generate_key("test1"),
+        "PASSWORD_HASH_COST": "low",
+        "ALLOW_PRIVATE_WEBHOOKS": "1",
+    }
+    # Exceptions take the production path (a logged 500 problem), so tests see what clients see.
+    app = create_app(Config(env), TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Empty every table after each test that used the app (fast, and keeps tests independent)."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    """The database session, inside an app context (for checking stored state)."""
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+def now_utc() -> datetime:
+    """Now, aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class World:
+    """Two organizations with every role; ``tokens`` maps a person's key to auth headers."""
+
+    client: object
+    org_id: str = ""
+    other_org_id: str = ""
+    team_a: str = ""
+    team_b: str = ""
+    ids: dict[str, str] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, dict] = field(default_factory=dict)
+
+    def login(self, key: str) -> dict:
+        """Sign in as a person of the world and remember their headers."""
+        response = self.client.post("/api/v1/auth/token", json={"email": self.emails[key], "password": PASSWORD})
+        assert response.status_code == 200, response.json
+        self.headers[key] = {"Authorization": f"Bearer {response.json['access_token']}"}
+        return self.headers[key]
+
+    def as_(self, key: str) -> dict:
+        """Auth headers of a person (signing in on first use)."""
+        return self.headers.get(key) or self.login(key)
+
+
+def _bootstrap(app, name: str, email: str) -> str:
+    from wellbeing import organizations
+
+    with app.app_context():
+        org = organizations.bootstrap(db.session, name, email, PASSWORD, "Asia/Shanghai", now_utc())
+        return org.id
+
+
+@pytest.fixture
+def world(app, client) -> World:
+    """Org A (admin, hr, two teams, a supervisor of each, agents) and org B (its own admin and agent)."""
+    w = World(client=client)
+    w.org_id = _bootstrap(app, "Org A", "admin@a.test")
+    w.other_org_id = _bootstrap(app, "Org B", "admin@b.test")
+    w.emails.update(admin="admin@a.test", other_admin="admin@b.test")
+    w.ids["admin"] = w.client.get("/api/v1/me", headers=w.as_("admin")).json["id"]
+    w.team_a = client.post("/api/v1/teams", json={"name": "Team A"}, headers=w.as_("admin")).json["id"]
+    w.team_b = client.post("/api/v1/teams", json={"name": "Team B"}, headers=w.as_("admin")).json["id"]
+    people = {
+        "agent": ("agent", w.team_a), "agent2": ("agent", w.team_a), "agent_b": ("agent", w.team_b),
+        "supervisor": ("supervisor", None), "supervisor_b": ("supervisor", None), "hr": ("hr", None),
+    }
+    for key, (role, team) in people.items():
+        w.emails[key] = f"{key}@a.test"
+        body = {"email": w.emails[key], "name": key.title(), "role": role, "password": PASSWORD, "team_id": team}
+        response = client.post("/api/v1/users", json=body, headers=w.as_("admin"))
+        assert response.status_code == 201, response.json
+        w.ids[key] = response.json["id"]
+    for key, team in (("supervisor", w.team_a), ("supervisor_b", w.team_b)):
+        response = client.post(f"/api/v1/teams/{team}/supervisors", json={"user_id": w.ids[key]}, headers=w.as_("admin"))
+        assert response.status_code == 204
+    w.emails["other_agent"] = "agent@b.test"
+    response = client.post("/api/v1/users", headers=w.as_("other_admin"),
+                           json={"email": "agent@b.test", "name": "B Agent", "role": "agent", "password": PASSWORD})
+    w.ids["other_agent"] = response.json["id"]
+    return w
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """An empty database of the same kind as this run's (for migrations and the command line)."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    url, drop = _postgres_database(server)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def flask_cli(fresh_database_url, tmp_path):
+    """Run ``flask --app wsgi ...`` in a real subprocess against the fresh database."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DATABASE_URL": fresh_database_url, "INSTANCE_PATH": str(tmp_path / "instance"),
+           "PASSWORD_HASH_COST": "low", "FLASK_APP": "wsgi"}
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "flask", *args], cwd=root, env=env,
+                                capture_output=True, text=True, timeout=120)
+        if check:
+            assert result.returncode == 0, result.stderr[-2000:]
+        return result
+
+    return run

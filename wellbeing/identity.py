@@ -1,0 +1,156 @@
+"""Sign-in, login throttling, refresh-token families and organization API keys."""
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from wellbeing import passwords
+from wellbeing.db import new_id
+from wellbeing.errors import Throttled, Unauthorized
+from wellbeing.idempotency import create_once
+from wellbeing.models import ApiKey, AuthSession, LoginFailure, User
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_LIMIT = 5
+REFRESH_LIFETIME = timedelta(days=30)
+API_KEY_PREFIX = "wbk_"
+
+
+def _retry_after(session: Session, column, value: str, now: datetime) -> int | None:
+    """Seconds until the key drops under the limit, or None when it is not throttled."""
+    recent = session.scalars(
+        select(LoginFailure.at)
+        .where(column == value, LoginFailure.at > now - THROTTLE_WINDOW)
+        .order_by(LoginFailure.at.desc())
+        .limit(THROTTLE_LIMIT)
+    ).all()
+    if len(recent) < THROTTLE_LIMIT:
+        return None
+    return max(1, math.ceil((recent[-1] + THROTTLE_WINDOW - now).total_seconds()))
+
+
+def _check_throttle(session: Session, email: str, ip: str, now: datetime) -> None:
+    waits = [w for w in (_retry_after(session, LoginFailure.email, email, now),
+                         _retry_after(session, LoginFailure.ip, ip, now)) if w is not None]
+    if waits:
+        raise Throttled("Too many failed sign-ins. Try again later.", retry_after=max(waits))
+
+
+def authenticate(session: Session, email: str, password: str, ip: str, now: datetime) -> User:
+    """The user for this e-mail and password, or Unauthorized; throttled per account and per address."""
+    email = email.strip().lower()
+    _check_throttle(session, email, ip, now)
+    user = session.scalar(select(User).where(User.email == email))
+    if not passwords.verify_password(user.password_hash if user else None, password):
+        session.add(LoginFailure(email=email, ip=ip, at=now))
+        session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+        session.commit()
+        raise Unauthorized("The e-mail or password is wrong.")
+    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    session.commit()
+    return user
+
+
+def start_session(session: Session, user: User, now: datetime) -> AuthSession:
+    """Open a refresh-token family for a fresh sign-in."""
+    auth = AuthSession(user_id=user.id, refresh_jti=new_id(), created_at=now, expires_at=now + REFRESH_LIFETIME)
+    session.add(auth)
+    session.commit()
+    return auth
+
+
+def rotate_session(session: Session, session_id: str, presented_jti: str, now: datetime) -> AuthSession:
+    """Swap the family's refresh token for a new one; a reused token revokes the whole family."""
+    new_jti = new_id()
+    swapped = session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.refresh_jti == presented_jti,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+        .values(refresh_jti=new_jti)
+    ).rowcount
+    if swapped != 1:
+        # An old (already rotated) token, or a race lost to another refresh: treat as theft.
+        session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason="refresh_reuse")
+        )
+        session.commit()
+        raise Unauthorized("This refresh token is no longer valid.")
+    session.commit()
+    return session.get(AuthSession, session_id)
+
+
+def revoke_session(session: Session, session_id: str, now: datetime, reason: str = "logout") -> None:
+    """End a sign-in: its refresh token and the access tokens issued with it stop working."""
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    session.commit()
+
+
+def session_is_active(session: Session, session_id: str, now: datetime) -> bool:
+    """True while the sign-in has not been revoked or expired."""
+    found = session.scalar(
+        select(func.count()).select_from(AuthSession).where(
+            AuthSession.id == session_id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now
+        )
+    )
+    return bool(found)
+
+
+def revoke_user_sessions(session: Session, user_id: str, now: datetime, reason: str) -> None:
+    """End every sign-in of a user (role change, password reset)."""
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+def _key_hash(key: str) -> str:
+    # Keys carry 256 random bits, so a plain SHA-256 is enough (no salt or stretching needed).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(
+    session: Session, org_id: str, name: str, key_id: str | None, fingerprint: str, now: datetime
+) -> tuple[ApiKey, str | None]:
+    """A new API key and its plaintext (shown once; a replay returns the key without it)."""
+    plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+    def build() -> ApiKey:
+        return ApiKey(id=key_id or new_id(), org_id=org_id, name=name, prefix=plaintext[:10],
+                      key_hash=_key_hash(plaintext), created_at=now)
+
+    key, created = create_once(session, ApiKey, key_id, fingerprint, build, lambda k: k.org_id == org_id)
+    return key, plaintext if created else None
+
+
+def revoke_api_key(session: Session, key: ApiKey, now: datetime) -> None:
+    """Stop an API key from working."""
+    if key.revoked_at is None:
+        key.revoked_at = now
+        session.commit()
+
+
+def find_api_key(session: Session, presented: str) -> ApiKey | None:
+    """The live API key matching the presented secret, if any."""
+    if not presented.startswith(API_KEY_PREFIX):
+        return None
+    return session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == _key_hash(presented), ApiKey.revoked_at.is_(None))
+    )

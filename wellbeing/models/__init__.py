@@ -1,0 +1,16 @@
+"""Every model, imported here so the metadata (and Alembic) sees them all."""
+from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure
+from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
+from wellbeing.models.users import ROLES, User
+
+__all__ = [
+    "ROLES",
+    "ApiKey",
+    "AuthSession",
+    "LoginFailure",
+    "Organization",
+    "Team",
+    "TeamMembership",
+    "TeamSupervisor",
+    "User",
+]

@@ -1,0 +1,53 @@
+"""Users: one role each, inside one organization, with their timezone, locale and working hours."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
+
+from wellbeing.clock import utcnow
+from wellbeing.db import UTCDateTime, db, id_column_type, new_id
+from wellbeing.models.org import TeamMembership
+
+ROLES = ("agent", "supervisor", "hr", "admin")
+
+DEFAULT_WORK_HOURS = {"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "18:00"}
+
+
+def default_work_hours() -> dict:
+    """A fresh copy of the default working week (Monday to Friday, 09:00-18:00)."""
+    return dict(DEFAULT_WORK_HOURS, days=list(DEFAULT_WORK_HOURS["days"]))
+
+
+class User(db.Model):
+    """A person who signs in: an agent, a supervisor, HR or an admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('agent', 'supervisor', 'hr', 'admin')", name="role_known"),
+        CheckConstraint("locale IN ('en', 'zh-CN')", name="locale_known"),
+    )
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    # Stored lower-cased; e-mail is the login name, so it is unique across organizations.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    work_hours: Mapped[dict] = mapped_column(JSON, default=default_work_hours)
+    quiet_hours: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+# The team of the user's open membership, loaded with the user (the history stays in team_memberships).
+User.team_id = column_property(
+    select(TeamMembership.team_id)
+    .where(TeamMembership.user_id == User.id, TeamMembership.valid_to.is_(None))
+    .correlate_except(TeamMembership)
+    .scalar_subquery()
+)
