@@ -1,5 +1,5 @@
 """Every model, imported here so the metadata (and Alembic) sees them all."""
-from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure
+from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure, RateLimitCounter
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.users import ROLES, User
 
@@ -9,6 +9,7 @@ __all__ = [
     "AuthSession",
     "LoginFailure",
     "Organization",
+    "RateLimitCounter",
     "Team",
     "TeamMembership",
     "TeamSupervisor",
