@@ -165,3 +165,31 @@ def test_an_enabled_instrument_becomes_readable(world, now):
 def test_the_agent_catalog_is_for_agents(world, who):
     assert_problem(world.client.get(URL, headers=world.as_(who)), 403)
     assert_problem(world.client.get(f"{URL}/cbi", headers=world.as_(who)), 403)
+
+
+@pytest.fixture
+def tiny_in_catalog(tmp_path, monkeypatch):
+    """The shipped catalog plus the test-only `tiny` instrument, loaded from its own file in a temporary directory."""
+    from tests.test_instruments_catalog import TINY, write
+    from wellbeing import enabled_instruments
+    from wellbeing.instruments import load_catalog
+
+    write(tmp_path, TINY)
+    catalog = enabled_instruments.instrument_catalog() | load_catalog(tmp_path)
+    monkeypatch.setattr(enabled_instruments, "instrument_catalog", lambda: catalog)
+
+
+def test_a_new_instrument_file_is_offered_answered_and_scored_without_code(world, now, tiny_in_catalog):
+    listing = world.client.get(ORG_URL, headers=world.as_("admin")).json
+    assert {i["id"]: i["enabled"] for i in listing}["tiny"] is False
+    assert_problem(world.client.post("/api/v1/assessments", json={"instrument": "tiny", "answers": {"1": 3}},
+                                     headers=world.as_("agent")), 422)
+    enable(world, ["cbi", "tiny"])
+    tiny = world.client.get(f"{URL}/tiny", headers=world.as_("agent") | {"Accept-Language": "zh-CN"}).json
+    assert (tiny["name"], [item["text"] for item in tiny["items"]]) == ("小测验", ["第一", "第二", "第三"])
+    # mean of 3, 3 and item 3 reversed (0 + 3 - 0) = 3 -> high; scaled sum, nothing reversed: (3 + 3 + 0) x 10 - 5
+    created = world.client.post("/api/v1/assessments", json={"instrument": "tiny", "answers": {"1": 3, "2": 3, "3": 0}},
+                                headers=world.as_("agent")).json
+    assert (created["scores"], created["bands"]) == ({"mean": 3, "scaled": 55}, {"mean": "high"})
+    assert [alert["rule_id"] for alert in created["alerts"]] == ["first_item_top", "mean_high"]
+    assert created["support"]["kind"] == "crisis"

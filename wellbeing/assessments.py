@@ -9,8 +9,8 @@ from typing import Any, Mapping
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from wellbeing import enabled_instruments
 from wellbeing.db import new_id
-from wellbeing.enabled_instruments import enabled_ids, instrument_catalog
 from wellbeing.errors import Invalid, NotFound
 from wellbeing.idempotency import create_once
 from wellbeing.instruments import Instrument
@@ -101,11 +101,11 @@ def _is_uuid(value: str) -> bool:
 
 
 def _offered(session: Session, org_id: str, instrument_id: str) -> Instrument:
-    instrument = instrument_catalog().get(instrument_id)
+    instrument = enabled_instruments.instrument_catalog().get(instrument_id)
     if instrument is None:
         raise Invalid(f"Unknown instrument {instrument_id!r}.",
                       errors={"json": {"instrument": ["Unknown instrument."]}}, code="unknown_instrument")
-    if instrument_id not in enabled_ids(session, org_id):
+    if instrument_id not in enabled_instruments.enabled_ids(session, org_id):
         raise Invalid(f"The instrument {instrument_id!r} is not enabled in your organization.",
                       errors={"json": {"instrument": ["Not enabled in your organization."]}},
                       code="instrument_disabled")

@@ -65,7 +65,7 @@ def set_enabled(session: Session, admin: User, ids: Sequence[str], now: datetime
     if unknown:
         raise Invalid("Some instruments do not exist.", errors={"json": {"enabled": unknown}}, code="unknown_instrument")
     # Row lock on the organization: two admins saving at once replace the decisions one after the other.
-    session.execute(select(Organization.id).where(Organization.id == admin.org_id).with_for_update())
+    session.execute(select(Organization.id).where(Organization.id == admin.org_id).with_for_update(key_share=True))
     session.execute(delete(OrgInstrument).where(OrgInstrument.org_id == admin.org_id))
     session.add_all(
         OrgInstrument(org_id=admin.org_id, instrument_id=key, enabled=key in ids, updated_at=now, updated_by=admin.id)

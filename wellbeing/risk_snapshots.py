@@ -105,8 +105,9 @@ def snapshot_risk(session: Session, user_id: str, now: datetime, diary: DiarySig
 
     `diary` None reads the diary signals through diary_signals.
     """
-    # Per-user lock (PostgreSQL): two results saved at once are both seen by the later computation.
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    # Per-user lock (PostgreSQL): two results saved at once are both seen by the later computation. NO KEY
+    # UPDATE, because the new result's foreign key already holds KEY SHARE on this row (FOR UPDATE would deadlock).
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
     snapshot = _compute(session, user_id, now, diary)
     latest = latest_snapshot(session, user_id)
     if latest is not None and same_result(latest, snapshot):
