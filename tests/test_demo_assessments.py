@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from statistics import mean
 
 import pytest
@@ -71,3 +71,22 @@ def test_demo_risk_snapshots_are_what_the_model_gives_now(session, seeded):
     for user_id in strains:
         latest = latest_snapshot(session, user_id)
         assert recompute_risk(session, user_id, now).id == latest.id
+
+
+def test_seed_demo_command_takes_the_months_of_history(flask_cli, fresh_database_url):
+    from sqlalchemy import create_engine, text
+
+    flask_cli("db", "upgrade")
+    flask_cli("seed-demo", "--agents", "6", "--teams", "2", "--months", "1")
+    engine = create_engine(fresh_database_url)
+    try:
+        with engine.connect() as conn:
+            oldest, count = conn.execute(text("SELECT min(completed_at), count(*) FROM assessments")).one()
+            snapshots = conn.execute(text("SELECT count(*) FROM risk_snapshots")).scalar()
+    finally:
+        engine.dispose()
+    assert count > 6 and snapshots >= 6
+    # SQLite hands back naive UTC text, PostgreSQL an aware datetime
+    oldest = datetime.fromisoformat(str(oldest))
+    oldest = oldest.astimezone(timezone.utc) if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)
+    assert now_utc() - timedelta(days=31) <= oldest <= now_utc() - timedelta(days=20)
