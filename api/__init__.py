@@ -15,6 +15,7 @@ from api import auth as jwt_loaders  # noqa: F401  (importing registers the JWT 
 from api import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
 from wellbeing import passwords
 from wellbeing.db import db, set_write_intent
+from wellbeing.enabled_instruments import instrument_catalog
 
 API_PREFIX = "/api/v1"
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -48,6 +49,8 @@ def register_extensions(app: Flask) -> None:
     if app.config["TRUST_PROXY"]:
         hops = app.config["TRUST_PROXY"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # The survey files are checked once, at start: a broken file stops the boot, naming the file and JSON path.
+    instrument_catalog()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     jwt.init_app(app)
@@ -60,10 +63,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every resource, under /api/v1 (health and docs at the root)."""
-    from api import api_keys, health, me, org, teams, tokens, users
+    from api import api_keys, assessments, health, instruments, me, org, risk, teams, tokens, users
 
     api.register_blueprint(health.blp)
-    for module in (tokens, org, teams, users, api_keys, me):
+    for module in (tokens, org, teams, users, api_keys, me, instruments, assessments, risk):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
 
     from swagger_ui_bundle import swagger_ui_path

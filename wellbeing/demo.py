@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing import passwords
 from wellbeing.db import new_id
+from wellbeing.demo_assessments import seed_assessment_history
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
 
 DEMO_DOMAIN = "demo.example"
@@ -34,6 +35,21 @@ class DemoSummary:
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role, e-mail, team or "")
 
 
+def agent_strain(agent_index: int, team_index: int, seed: int) -> float:
+    """How strained a demo agent is, 0 (thriving) to 1 (burning out); the same for every feature's demo history.
+
+    Indices are 0-based: the agent with login agent{team_index + 1}-{agent_index + 1}. The value blends the
+    team's pressure (30 %, a Beta(2, 3) draw) with the agent's own (70 %, Beta(1.2, 1.8)): mean about 0.38,
+    about a third of agents at 0.45 or more and a few percent over 0.7. Each draw comes from a generator
+    seeded by the seed and the indices alone, so it does not depend on what else was seeded or in which
+    order. Questionnaire answers, diary entries and anything else seeded for an agent follow it, so that
+    their history tells one story (a CBI scale comes out near 100 x strain).
+    """
+    team = random.Random(f"{seed}:team:{team_index}").betavariate(2, 3)
+    own = random.Random(f"{seed}:agent:{team_index}:{agent_index}").betavariate(1.2, 1.8)
+    return 0.3 * team + 0.7 * own
+
+
 def _team_sizes(agents: int | None, teams: int | None) -> list[int]:
     if agents is None and teams is None:
         return list(DEFAULT_TEAM_SIZES)
@@ -53,8 +69,9 @@ def _summary(session: Session, org: Organization) -> DemoSummary:
     return summary
 
 
-def seed_demo(session: Session, now: datetime, agents: int | None = None, teams: int | None = None, seed: int = 7) -> DemoSummary:
-    """Create the demo organization unless it exists; every login uses DEMO_PASSWORD."""
+def seed_demo(session: Session, now: datetime, agents: int | None = None, teams: int | None = None, seed: int = 7,
+              months: int = 6) -> DemoSummary:
+    """Create the demo organization with `months` months of history unless it exists; every login uses DEMO_PASSWORD."""
     existing = session.scalar(select(User).where(User.email == f"admin@{DEMO_DOMAIN}"))
     if existing is not None:
         return _summary(session, session.get(Organization, existing.org_id))
@@ -74,6 +91,7 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
     person(f"admin@{DEMO_DOMAIN}", "Demo Admin", "admin")
     person(f"hr@{DEMO_DOMAIN}", "Hannah HR", "hr")
     session.flush()
+    strains = []
     for index, size in enumerate(_team_sizes(agents, teams)):
         name = TEAM_NAMES[index % len(TEAM_NAMES)] + ("" if index < len(TEAM_NAMES) else f" {index // len(TEAM_NAMES) + 1}")
         team = Team(id=new_id(), org_id=org.id, name=name, created_at=now)
@@ -85,7 +103,9 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
             agent = person(f"agent{index + 1}-{n}@{DEMO_DOMAIN}", f"Agent {index + 1}-{n}", "agent", rng.choice(ZONES))
             session.flush()
             session.add(TeamMembership(user_id=agent.id, team_id=team.id, valid_from=since))
+            strains.append((agent.id, agent_strain(n - 1, index, seed)))
     session.commit()
+    seed_assessment_history(session, strains, now, months, seed)
     summary = _summary(session, org)
     summary.created = True
     return summary

@@ -118,6 +118,8 @@ _TIMED = (
     _Timed("burnout1", ("burnout1",), 21, (1, 5), lambda v: (v - 1) * 25),
     _Timed("brs", ("brs_mean",), 120, (1, 5), lambda v: (5 - v) * 25),
 )
+# No questionnaire score older than this can count: callers need not load anything before it.
+LOOKBACK = timedelta(days=max(spec.window_days for spec in _TIMED))
 
 
 def compute_risk(inputs: RiskInputs, now: datetime) -> RiskResult:

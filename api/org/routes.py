@@ -1,4 +1,4 @@
-"""GET, PATCH /org."""
+"""GET, PATCH /org; GET, PUT /org/instruments."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -6,8 +6,10 @@ from flask_jwt_extended import current_user
 from api.extensions import Blueprint
 
 from api.auth import login_required
-from api.org.schemas import OrgPatchSchema, OrgSchema
-from wellbeing import organizations
+from api.language import request_language
+from api.org.schemas import OrgInstrumentSchema, OrgInstrumentsPutSchema, OrgPatchSchema, OrgSchema
+from wellbeing import enabled_instruments, organizations
+from wellbeing.clock import utcnow
 from wellbeing.db import db
 from wellbeing.models import Organization
 
@@ -29,3 +31,19 @@ class Org(MethodView):
         """Change organization settings"""
         org = db.session.get(Organization, current_user.org_id)
         return organizations.update_settings(db.session, org, changes)
+
+
+@blp.route("/instruments")
+class OrgInstruments(MethodView):
+    @login_required("admin")
+    @blp.response(200, OrgInstrumentSchema(many=True))
+    def get(self):
+        """Every available questionnaire, whether it is enabled, and its licence"""
+        return enabled_instruments.organization_instruments(db.session, current_user.org_id, request_language())
+
+    @login_required("admin")
+    @blp.arguments(OrgInstrumentsPutSchema)
+    @blp.response(200, OrgInstrumentSchema(many=True))
+    def put(self, data):
+        """Set the questionnaires the organization offers its agents"""
+        return enabled_instruments.set_enabled(db.session, current_user, data["enabled"], utcnow(), request_language())

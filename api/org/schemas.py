@@ -2,6 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from api.instruments.schemas import LicenseSchema
 from api.schemas import Name, RequestSchema, TimeZoneName
 
 
@@ -34,3 +35,23 @@ class OrgPatchSchema(RequestSchema):
     epsilon_per_month = fields.Float(allow_nan=False, validate=validate.Range(min=1, max=10))
     help_lines = fields.List(fields.Nested(HelpLineSchema), validate=validate.Length(max=20))
     retention_days = fields.Integer(validate=validate.Range(min=30, max=3650))
+
+
+class OrgInstrumentSchema(ma.Schema):
+    """An available questionnaire, whether the organization offers it, and what its licence allows."""
+
+    id = fields.String()
+    name = fields.String()
+    version = fields.String()
+    items_count = fields.Integer()
+    enabled = fields.Boolean()
+    enabled_by_default = fields.Boolean()
+    license = fields.Nested(LicenseSchema)
+    citation = fields.String()
+
+
+class OrgInstrumentsPutSchema(RequestSchema):
+    """Exactly the instruments to offer; every other one is switched off."""
+
+    enabled = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                          validate=validate.Length(max=100), metadata={"example": ["cbi", "phq4", "burnout1"]})

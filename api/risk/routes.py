@@ -1,0 +1,24 @@
+"""GET /me/risk."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from api.auth import login_required
+from api.extensions import Blueprint
+from api.language import request_language
+from api.risk.schemas import RiskSchema
+from wellbeing import risk_snapshots
+from wellbeing.clock import utcnow
+from wellbeing.db import db
+
+blp = Blueprint("risk", __name__, url_prefix="/me/risk", description="The caller's burnout-risk indicator")
+
+
+@blp.route("")
+class Risk(MethodView):
+    @login_required("agent")
+    @blp.response(200, RiskSchema)
+    def get(self):
+        """The caller's latest burnout-risk result with its factors: a screening indicator, not a diagnosis"""
+        return risk_snapshots.risk_report(db.session, current_user.id, utcnow(), request_language())

@@ -1,0 +1,112 @@
+"""Alert rules in the survey data: the agent gets a support block; nothing leaves their own record."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from tests.conftest import now_utc
+from wellbeing.db import db
+from wellbeing.models import Assessment
+
+URL = "/api/v1/assessments"
+HELP_LINES = [{"name": "EAP", "phone": "+86 400 000 0000", "hours": "24/7"}]
+# PHQ-4 golden vector Q2: anxiety 2 + 1 = 3 (positive screen), depression 2: the anxiety rule fires
+PHQ4_Q2 = {"1": 2, "2": 1, "3": 1, "4": 1}
+
+
+@pytest.fixture
+def now():
+    moment = now_utc().replace(microsecond=0) + timedelta(seconds=1)
+    with time_machine.travel(moment, tick=False):
+        yield moment
+
+
+@pytest.fixture
+def help_lines(world):
+    response = world.client.patch("/api/v1/org", json={"help_lines": HELP_LINES}, headers=world.as_("admin"))
+    assert response.status_code == 200
+
+
+def row_counts(session) -> dict[str, int]:
+    session.expire_all()
+    return {table.name: session.scalar(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables}
+
+
+def test_positive_phq4_screen_returns_a_support_block_with_help_lines_and_self_referral(world, now, help_lines):
+    response = world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
+    assert response.status_code == 201
+    body = response.json
+    assert body["scores"] == {"anxiety": 3, "depression": 2, "total": 5}
+    assert body["bands"] == {"anxiety": "positive", "depression": "negative", "total": "mild"}
+    support = body["support"]
+    assert (support["kind"], support["alerts"]) == ("signpost", ["anxiety_positive"])
+    assert support["message"].startswith("Thank you for answering.")
+    assert support["resources"] == [
+        {"type": "help_line", "name": "EAP", "phone": "+86 400 000 0000", "hours": "24/7"},
+        {"type": "self_referral", "name": "Talk to a counselor",
+         "description": "Refer yourself for a confidential counseling conversation; HR arranges it with you."},
+    ]
+
+
+def test_support_block_follows_the_language(world, now, help_lines):
+    headers = world.as_("agent") | {"Accept-Language": "zh-CN"}
+    support = world.client.post(URL, json={"instrument": "burnout1", "answers": {"1": 5}}, headers=headers).json["support"]
+    assert support["alerts"] == ["completely_burned_out"]
+    assert support["message"].startswith("感谢您的作答")
+    assert support["resources"][-1]["name"] == "预约心理咨询"
+
+
+def test_without_help_lines_the_self_referral_offer_remains(world, now):
+    support = world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent")).json["support"]
+    assert [resource["type"] for resource in support["resources"]] == ["self_referral"]
+
+
+def test_an_alert_adds_no_row_outside_the_agents_own_record(world, session, now, help_lines):
+    headers = world.as_("agent")
+    before = row_counts(session)
+    response = world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 3, "2": 3, "3": 2, "4": 1}},
+                                 headers=headers)
+    assert response.json["support"]["alerts"] == ["anxiety_positive", "depression_positive"]
+    after = row_counts(session)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"assessments", "risk_snapshots"}
+    assert after["assessments"] - before["assessments"] == 1
+
+
+def test_the_stored_result_records_its_alerts_and_when_support_was_offered(world, session, now):
+    created = world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent")).json
+    stored = session.get(Assessment, created["id"])
+    assert stored.support_offered_at == now
+    assert stored.alerts == [{"rule_id": "anxiety_positive", "kind": "signpost", "on": "scale", "target": "anxiety",
+                              "value": 3.0, "op": ">=", "threshold": 3.0}]
+
+
+def test_a_result_below_every_alert_rule_has_no_support_block(world, session, now):
+    created = world.client.post(URL, json={"instrument": "burnout1", "answers": {"1": 4}}, headers=world.as_("agent"))
+    assert "support" not in created.json and created.json["alerts"] == []
+    assert session.get(Assessment, created.json["id"]).support_offered_at is None
+
+
+def test_a_replay_carries_the_support_block_again_but_routes_nothing_again(world, session, now, help_lines):
+    body = {"id": str(uuid.uuid4()), "instrument": "phq4", "answers": PHQ4_Q2}
+    first = world.client.post(URL, json=body, headers=world.as_("agent"))
+    with time_machine.travel(now + timedelta(minutes=1), tick=False):
+        replay = world.client.post(URL, json=body, headers=world.as_("agent"))
+    assert replay.status_code == 200 and replay.json["support"] == first.json["support"]
+    session.expire_all()
+    assert session.get(Assessment, body["id"]).support_offered_at == now
+
+
+def test_route_alerts_is_the_single_routing_point(world, now, monkeypatch):
+    from wellbeing import assessments
+
+    routed = []
+    monkeypatch.setattr(assessments, "route_alerts",
+                        lambda session, user, assessment, alerts, at: routed.append((user.id, [a["rule_id"] for a in alerts], at)))
+    world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
+    world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 0, "2": 0, "3": 0, "4": 0}}, headers=world.as_("agent"))
+    assert routed == [(world.ids["agent"], ["anxiety_positive"], now)]

@@ -1,0 +1,134 @@
+"""Questionnaire results: record an agent's answers, scored exactly; their history; where alerts go."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from wellbeing import enabled_instruments
+from wellbeing.db import new_id
+from wellbeing.errors import Invalid, NotFound
+from wellbeing.idempotency import create_once
+from wellbeing.instruments import Instrument
+from wellbeing.models import Assessment, Organization, User
+from wellbeing.risk_snapshots import snapshot_risk
+from wellbeing.scoring import AnswerError, score_answers
+from wellbeing.support import support_block
+
+# Phones answer offline; a result may arrive late, but not from further back than the diary accepts.
+BACKDATE_LIMIT = timedelta(days=30)
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The stored result, whether this request created it, its alerts and the support block they call for."""
+
+    assessment: Assessment
+    created: bool
+    alerts: tuple[dict[str, Any], ...]
+    support: dict[str, Any] | None
+
+
+def record_assessment(session: Session, user: User, data: Mapping[str, Any], fingerprint: str, now: datetime,
+                      lang: str) -> Recorded:
+    """Score and store one completed questionnaire, idempotent on the client's id, and recompute the agent's risk
+    in the same transaction. A replay returns the stored result with its alerts and routes nothing again."""
+    assessment_id = str(data["id"]) if data.get("id") else None
+
+    def build() -> Assessment:
+        instrument = _offered(session, user.org_id, data["instrument"])
+        completed_at = _completed_at(data.get("completed_at"), now)
+        try:
+            result = score_answers(instrument, data["answers"])
+        except AnswerError as error:
+            raise _answers_invalid(error) from None
+        return Assessment(
+            id=assessment_id or new_id(), user_id=user.id, instrument_id=instrument.id,
+            instrument_version=result.instrument_version, answers=dict(data["answers"]), scores=result.scores,
+            unrounded=result.unrounded, bands=result.bands, alerts=[asdict(alert) for alert in result.alerts],
+            completed_at=completed_at, created_at=now,
+        )
+
+    def after(assessment: Assessment) -> None:
+        if assessment.alerts:
+            route_alerts(session, user, assessment, assessment.alerts, now)
+        snapshot_risk(session, user.id, now)
+
+    assessment, created = create_once(session, Assessment, assessment_id, fingerprint, build,
+                                      lambda stored: stored.user_id == user.id, after)
+    alerts = tuple(assessment.alerts)
+    help_lines = session.get(Organization, user.org_id).help_lines if alerts else []
+    return Recorded(assessment, created, alerts, support_block(alerts, help_lines, lang))
+
+
+def route_alerts(session: Session, user: User, assessment: Assessment, alerts: list[dict[str, Any]],
+                 now: datetime) -> None:
+    """Where a new result's alerts go: the one routing point, inside the result's transaction.
+
+    Today nothing leaves the agent's record: the support block is offered to the agent alone, and this notes
+    when. The counseling feature connects here (an HR follow-up case, only with the agent's hr_followup consent).
+    """
+    assessment.support_offered_at = now
+
+
+def get_own_assessment(session: Session, user_id: str, assessment_id: str) -> Assessment:
+    """One of the user's own results; anyone else's is NotFound, exactly like a missing one."""
+    # Ids are UUID text; anything else cannot exist (and a NUL byte would upset PostgreSQL).
+    assessment = session.get(Assessment, assessment_id) if _is_uuid(assessment_id) else None
+    if assessment is None or assessment.user_id != user_id:
+        raise NotFound("No such assessment.")
+    return assessment
+
+
+def history_query(user_id: str, instrument_id: str | None = None) -> Select:
+    """The user's own results, optionally of one instrument (the caller orders and pages)."""
+    stmt = select(Assessment).where(Assessment.user_id == user_id)
+    if instrument_id is not None:
+        stmt = stmt.where(Assessment.instrument_id == instrument_id)
+    return stmt
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def _offered(session: Session, org_id: str, instrument_id: str) -> Instrument:
+    instrument = enabled_instruments.instrument_catalog().get(instrument_id)
+    if instrument is None:
+        raise Invalid(f"Unknown instrument {instrument_id!r}.",
+                      errors={"json": {"instrument": ["Unknown instrument."]}}, code="unknown_instrument")
+    if instrument_id not in enabled_instruments.enabled_ids(session, org_id):
+        raise Invalid(f"The instrument {instrument_id!r} is not enabled in your organization.",
+                      errors={"json": {"instrument": ["Not enabled in your organization."]}},
+                      code="instrument_disabled")
+    return instrument
+
+
+def _completed_at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if value < now - BACKDATE_LIMIT:
+        message = "Must lie within the last 30 days."
+    elif value > now + FUTURE_TOLERANCE:
+        message = "Must not lie more than 5 minutes in the future."
+    else:
+        return value
+    raise Invalid(f"completed_at: {message}", errors={"json": {"completed_at": [message]}}, code="completed_at_out_of_range")
+
+
+def _answers_invalid(error: AnswerError) -> Invalid:
+    """The scorer's per-item errors under json.answers, with a detail that names each item."""
+    general = error.errors.get("answers")
+    if general is not None:
+        return Invalid(f"answers: {general[0]}", errors={"json": {"answers": general}}, code="invalid_answers")
+    named = "; ".join(f"item {item}: {' '.join(messages)}" for item, messages in error.errors.items())
+    return Invalid(f"Some answers cannot be scored: {named}.", errors={"json": {"answers": error.errors}},
+                   code="invalid_answers")

@@ -1,0 +1,150 @@
+"""Burnout-risk snapshots: gather an agent's latest scores, run the model, keep each result that changed.
+
+A snapshot holds from its computed_at until the agent's next one, so the risk "as of" any moment is the
+latest snapshot at or before it. An unchanged result adds no row (the periodic recomputation would
+otherwise add one per agent per run).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wellbeing.models import Assessment, RiskSnapshot, User
+from wellbeing.risk import (
+    LOOKBACK,
+    SCREENING_NOTICE,
+    DiarySignals,
+    Phq4Screen,
+    RiskInputs,
+    RiskResult,
+    TimedScore,
+    compute_risk,
+)
+
+# The stored scale that feeds each questionnaire input of the model.
+SCALE_INPUTS = {
+    ("cbi", "work"): "cbi_work",
+    ("cbi", "client"): "cbi_client",
+    ("pss10", "total"): "pss10",
+    ("who5", "percent"): "who5_percent",
+    ("burnout1", "score"): "burnout1",
+    ("brs", "mean"): "brs_mean",
+}
+PHQ4 = "phq4"
+MODEL_INSTRUMENTS = frozenset({instrument for instrument, _ in SCALE_INPUTS} | {PHQ4})
+_COMPARED = ("level", "score", "unrounded_score", "factors", "flags", "confidence", "model_version")
+
+
+@dataclass(frozen=True)
+class ScoredRecord:
+    """A stored questionnaire result as the model reads it."""
+
+    assessment_id: str
+    instrument_id: str
+    unrounded: Mapping[str, float]
+    completed_at: datetime
+
+
+def diary_signals(session: Session, user_id: str, now: datetime) -> DiarySignals | None:
+    """The diary half of the model's inputs (the last 14 days), read in this one place.
+
+    The emotion diary is another feature; until its query is connected here there are no signals.
+    """
+    return None
+
+
+def gather_inputs(records: Iterable[ScoredRecord], diary: DiarySignals | None) -> tuple[RiskInputs, dict[str, Any]]:
+    """The latest score of each model input (each scale on its own) and a summary of where each came from."""
+    chosen: dict[str, tuple[ScoredRecord, Any]] = {}
+    for record in sorted(records, key=lambda r: (r.completed_at, r.assessment_id), reverse=True):
+        for (instrument_id, scale), name in SCALE_INPUTS.items():
+            if record.instrument_id == instrument_id and scale in record.unrounded and name not in chosen:
+                chosen[name] = (record, TimedScore(record.unrounded[scale], record.completed_at))
+        if record.instrument_id == PHQ4 and PHQ4 not in chosen and {"anxiety", "depression"} <= set(record.unrounded):
+            screen = Phq4Screen(int(record.unrounded["anxiety"]), int(record.unrounded["depression"]), record.completed_at)
+            chosen[PHQ4] = (record, screen)
+    inputs = RiskInputs(**{name: value for name, (_, value) in chosen.items()}, diary=diary)
+    summary: dict[str, Any] = {
+        name: {"assessment_id": record.assessment_id, "completed_at": record.completed_at.isoformat()}
+        | ({"value": value.value} if isinstance(value, TimedScore) else {"anxiety": value.anxiety, "depression": value.depression})
+        for name, (record, value) in chosen.items()
+    }
+    summary["diary"] = asdict(diary) if diary is not None else None
+    return inputs, summary
+
+
+def snapshot_from(user_id: str, result: RiskResult, inputs_summary: dict[str, Any]) -> RiskSnapshot:
+    """A (not yet stored) snapshot of a model result."""
+    return RiskSnapshot(
+        user_id=user_id, computed_at=result.computed_at, level=result.level, score=result.score,
+        unrounded_score=result.unrounded_score, factors=[asdict(factor) for factor in result.factors],
+        flags=list(result.flags), confidence=result.confidence, model_version=result.model_version,
+        inputs=inputs_summary,
+    )
+
+
+def same_result(a: RiskSnapshot, b: RiskSnapshot) -> bool:
+    """Whether two snapshots say the same (their times and inputs aside)."""
+    return all(getattr(a, field) == getattr(b, field) for field in _COMPARED)
+
+
+def latest_snapshot(session: Session, user_id: str) -> RiskSnapshot | None:
+    """The user's newest stored snapshot."""
+    return session.scalar(
+        select(RiskSnapshot).where(RiskSnapshot.user_id == user_id)
+        .order_by(RiskSnapshot.computed_at.desc(), RiskSnapshot.id.desc()).limit(1)
+    )
+
+
+def snapshot_risk(session: Session, user_id: str, now: datetime, diary: DiarySignals | None = None) -> RiskSnapshot:
+    """Run the model for the user now and add a snapshot if the result changed; the caller commits.
+
+    `diary` None reads the diary signals through diary_signals.
+    """
+    # Per-user lock (PostgreSQL): two results saved at once are both seen by the later computation. NO KEY
+    # UPDATE, because the new result's foreign key already holds KEY SHARE on this row (FOR UPDATE would deadlock).
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+    snapshot = _compute(session, user_id, now, diary)
+    latest = latest_snapshot(session, user_id)
+    if latest is not None and same_result(latest, snapshot):
+        return latest
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def recompute_risk(session: Session, user_id: str, now: datetime, diary: DiarySignals | None = None) -> RiskSnapshot:
+    """Recompute the user's burnout risk now (after new inputs, or on a schedule) and commit any new snapshot."""
+    snapshot = snapshot_risk(session, user_id, now, diary)
+    session.commit()
+    return snapshot
+
+
+def risk_report(session: Session, user_id: str, now: datetime, lang: str) -> dict[str, Any]:
+    """GET /me/risk: the latest snapshot with the screening notice; without one, the model run now on what exists
+    (not stored: a read never writes), which is insufficient_data, never low."""
+    snapshot = latest_snapshot(session, user_id) or _compute(session, user_id, now, None)
+    body = {field: getattr(snapshot, field) for field in (*_COMPARED, "computed_at")}
+    return body | {"notice": SCREENING_NOTICE.get(lang, SCREENING_NOTICE["en"])}
+
+
+def _compute(session: Session, user_id: str, now: datetime, diary: DiarySignals | None) -> RiskSnapshot:
+    records = _recent_records(session, user_id, now)
+    signals = diary if diary is not None else diary_signals(session, user_id, now)
+    inputs, summary = gather_inputs(records, signals)
+    return snapshot_from(user_id, compute_risk(inputs, now), summary)
+
+
+def _recent_records(session: Session, user_id: str, now: datetime) -> list[ScoredRecord]:
+    rows = session.execute(
+        select(Assessment.id, Assessment.instrument_id, Assessment.unrounded, Assessment.completed_at).where(
+            Assessment.user_id == user_id,
+            Assessment.instrument_id.in_(MODEL_INSTRUMENTS),
+            Assessment.completed_at >= now - LOOKBACK,
+        )
+    )
+    return [ScoredRecord(*row) for row in rows]
