@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -104,16 +104,20 @@ class FreshSession(Session):
     """
 
     def _fresh(self) -> None:
-        if self.in_transaction():
+        # Only a read-only transaction is ended: a test seeding data through this session keeps its writes.
+        if self.in_transaction() and not (self.new or self.dirty or self.deleted or self.info.get("flushed")):
             self.rollback()
 
     def get(self, *args, **kwargs):
         self._fresh()
         return super().get(*args, **kwargs)
 
-    def execute(self, *args, **kwargs):
+    def execute(self, statement, *args, **kwargs):
         self._fresh()
-        return super().execute(*args, **kwargs)
+        result = super().execute(statement, *args, **kwargs)
+        if getattr(statement, "is_dml", False):
+            self.info["flushed"] = True
+        return result
 
     def scalar(self, *args, **kwargs):
         self._fresh()
@@ -122,6 +126,17 @@ class FreshSession(Session):
     def scalars(self, *args, **kwargs):
         self._fresh()
         return super().scalars(*args, **kwargs)
+
+
+@event.listens_for(FreshSession, "after_flush")
+def _mark_flushed(session, context) -> None:
+    session.info["flushed"] = True
+
+
+@event.listens_for(FreshSession, "after_transaction_end")
+def _clear_flushed(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("flushed", None)
 
 
 @pytest.fixture

@@ -32,6 +32,8 @@ ANY_USER = only(*USERS)
 PUBLIC = {p: OK for p in PRINCIPALS}
 ADMIN = only("admin", "other_admin", other_admin=404)
 ADMIN_NO_TARGET = only("admin", "other_admin")
+AGENTS = only("agent", "agent2")
+OWN_AGENT_OBJECT = only("agent", "agent2", agent2=404)
 
 # (method, rule) -> expected outcome per principal. Targets: the path ids resolve to objects of org A
 # owned by `agent` / in team A (see TARGETS), so "another organization's admin" must get 404.
@@ -59,6 +61,14 @@ MATRIX = {
     ("GET", "/api/v1/api-keys"): ADMIN_NO_TARGET,
     ("POST", "/api/v1/api-keys"): ADMIN_NO_TARGET,
     ("DELETE", "/api/v1/api-keys/<key_id>"): ADMIN,
+    ("GET", "/api/v1/org/instruments"): ADMIN_NO_TARGET,
+    ("PUT", "/api/v1/org/instruments"): ADMIN_NO_TARGET,
+    ("GET", "/api/v1/instruments"): AGENTS,
+    ("GET", "/api/v1/instruments/<instrument_id>"): AGENTS,
+    ("GET", "/api/v1/assessments"): AGENTS,
+    ("POST", "/api/v1/assessments"): AGENTS,
+    ("GET", "/api/v1/assessments/<assessment_id>"): OWN_AGENT_OBJECT,
+    ("GET", "/api/v1/me/risk"): AGENTS,
 }
 
 # Bodies for routes whose ownership check runs after validation (the others get an empty object).
@@ -89,7 +99,12 @@ def test_every_route_has_a_declared_outcome_for_every_principal(app):
 
 
 def _targets(world, api_key_id: str) -> dict[str, str]:
-    return {"team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id}
+    """Objects of org A that the path ids point at: team A, its supervisor, and things `agent` owns."""
+    assessment = world.client.post("/api/v1/assessments", headers=world.as_("agent"),
+                                   json={"instrument": "phq4", "answers": {"1": 0, "2": 1, "3": 0, "4": 1}})
+    assert assessment.status_code == 201, assessment.json
+    return {"team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
+            "instrument_id": "phq4", "assessment_id": assessment.json["id"]}
 
 
 def _headers(world, principal: str, api_key: str) -> dict:
