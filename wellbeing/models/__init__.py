@@ -1,12 +1,29 @@
 """Every model, imported here so the metadata (and Alembic) sees them all."""
+from wellbeing.models.audit import AccessLogEntry, ErasureReceipt
 from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure
+from wellbeing.models.consents import CONSENTS, Consent, ConsentChange
+from wellbeing.models.counseling import (
+    CounselingAppointment,
+    CounselingCase,
+    CounselingCaseEvent,
+    CounselingReminder,
+)
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
+    "CONSENTS",
     "ROLES",
+    "AccessLogEntry",
     "ApiKey",
     "AuthSession",
+    "Consent",
+    "ConsentChange",
+    "CounselingAppointment",
+    "CounselingCase",
+    "CounselingCaseEvent",
+    "CounselingReminder",
+    "ErasureReceipt",
     "LoginFailure",
     "Organization",
     "Team",
