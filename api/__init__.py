@@ -59,10 +59,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every resource, under /api/v1 (health and docs at the root)."""
-    from api import api_keys, health, me, org, teams, tokens, users
+    from api import access_log, api_keys, consents, counseling, data_rights, health, me, my_counseling, org, teams, tokens, users
 
     api.register_blueprint(health.blp)
-    for module in (tokens, org, teams, users, api_keys, me):
+    for module in (tokens, org, teams, users, api_keys, me, consents, data_rights, access_log, counseling, my_counseling):
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
 
     from swagger_ui_bundle import swagger_ui_path
