@@ -12,6 +12,7 @@ from api.config import Config
 from api.errors import problem, register_error_handlers
 from api.extensions import api, jwt, limiter, migrate
 from api import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
+from api import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
 from wellbeing import passwords
 from wellbeing.db import db, set_write_intent
 
@@ -82,6 +83,11 @@ def register_request_hooks(app: Flask) -> None:
         if request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
             return problem(415, "Unsupported media type", "Send the body as application/json.")
         return None
+
+    @app.teardown_request
+    def end_write_intent(error=None):
+        # The flag lives in the thread's context: clear it so nothing after the request inherits it.
+        set_write_intent(False)
 
     @app.after_request
     def finish_request(response):

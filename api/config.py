@@ -64,7 +64,8 @@ class Config:
         self.JWT_ERROR_MESSAGE_KEY = "detail"
 
         self.MAX_CONTENT_LENGTH = 1024 * 1024
-        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
+        # Limits must hold across workers: Redis when configured, otherwise the database (never per-process memory).
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "wellbeing+sql://"
         self.RATELIMIT_HEADERS_ENABLED = True
         self.RATELIMIT_ENABLED = not _as_bool(env.get("RATELIMIT_DISABLED"))
         self.TRUST_PROXY = int(env.get("TRUST_PROXY", "0"))

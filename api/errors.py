@@ -96,6 +96,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(SAInterfaceError)
     def database_unavailable(error):
-        log.error("database unavailable (request %s): %s", getattr(g, "request_id", "-"), type(error.orig).__name__)
+        log.error("database unavailable (request %s): %s", getattr(g, "request_id", "-"), type(error.orig).__name__, exc_info=error)
         return problem(503, "Service unavailable", "The database is not reachable; try again shortly.",
                        headers={"Retry-After": "5"})

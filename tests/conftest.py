@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from api import create_app
 from api.config import Config
@@ -95,12 +96,42 @@ def client(app):
     return app.test_client()
 
 
+class FreshSession(Session):
+    """A session for checking stored state: every read starts a new transaction, so it sees the latest commits.
+
+    It is separate from the app's scoped session on purpose: holding an app context open for the
+    whole test would make the test client's requests share (and never close) one session.
+    """
+
+    def _fresh(self) -> None:
+        if self.in_transaction():
+            self.rollback()
+
+    def get(self, *args, **kwargs):
+        self._fresh()
+        return super().get(*args, **kwargs)
+
+    def execute(self, *args, **kwargs):
+        self._fresh()
+        return super().execute(*args, **kwargs)
+
+    def scalar(self, *args, **kwargs):
+        self._fresh()
+        return super().scalar(*args, **kwargs)
+
+    def scalars(self, *args, **kwargs):
+        self._fresh()
+        return super().scalars(*args, **kwargs)
+
+
 @pytest.fixture
 def session(app):
-    """The database session, inside an app context (for checking stored state)."""
+    """A database session for checking stored state, independent of the app's request sessions."""
     with app.app_context():
-        yield db.session
-        db.session.remove()
+        engine = db.engine
+    checker = FreshSession(engine, expire_on_commit=False)
+    yield checker
+    checker.close()
 
 
 def now_utc() -> datetime:

@@ -72,14 +72,15 @@ _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_immedi
 
 
 @contextlib.contextmanager
-def write_intent() -> Iterator[None]:
-    """Mark the transactions begun inside as writers (SQLite: BEGIN IMMEDIATE).
+def write_intent(value: bool = True) -> Iterator[None]:
+    """Mark the transactions begun inside as writers (SQLite: BEGIN IMMEDIATE), or as readers with False.
 
     A deferred SQLite transaction that reads and then writes fails with SQLITE_BUSY
     instead of waiting when another writer got in between; taking the write lock up
-    front makes it wait on busy_timeout instead. PostgreSQL ignores this.
+    front makes it wait on busy_timeout instead. Pure reads on a second connection
+    must not ask for it while the request's own session holds it. PostgreSQL ignores this.
     """
-    token = _immediate.set(True)
+    token = _immediate.set(value)
     try:
         yield
     finally:

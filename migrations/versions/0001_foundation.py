@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-23 18:33:08.868732
+Create Date: 2026-11-23 18:40:19.556523
 
 """
 from alembic import op
@@ -44,6 +44,15 @@ def upgrade():
     sa.CheckConstraint('roster_min >= 8', name=op.f('ck_organizations_roster_min_at_least_8')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations'))
     )
+    op.create_table('rate_limit_counters',
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_limit_counters'))
+    )
+    with op.batch_alter_table('rate_limit_counters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rate_limit_counters_expires_at'), ['expires_at'], unique=False)
+
     op.create_table('api_keys',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('org_id', sa.String(length=36), nullable=False),
@@ -166,6 +175,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_api_keys_org_id'))
 
     op.drop_table('api_keys')
+    with op.batch_alter_table('rate_limit_counters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rate_limit_counters_expires_at'))
+
+    op.drop_table('rate_limit_counters')
     op.drop_table('organizations')
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failures_ip_at')

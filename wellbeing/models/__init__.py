@@ -1,6 +1,6 @@
 """Every model, imported here so the metadata (and Alembic) sees them all."""
 from wellbeing.models.audit import AccessLogEntry, ErasureReceipt
-from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure
+from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure, RateLimitCounter
 from wellbeing.models.consents import CONSENTS, Consent, ConsentChange
 from wellbeing.models.counseling import (
     CounselingAppointment,
@@ -26,6 +26,7 @@ __all__ = [
     "ErasureReceipt",
     "LoginFailure",
     "Organization",
+    "RateLimitCounter",
     "Team",
     "TeamMembership",
     "TeamSupervisor",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wellbeing.clock import utcnow
@@ -56,3 +56,14 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+
+class RateLimitCounter(db.Model):
+    """A fixed-window request counter, shared by every worker (the default rate-limit storage)."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    # Seconds since the epoch, as the limits library counts them.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
