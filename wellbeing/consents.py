@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wellbeing.counseling.withdrawal import close_cases_on_withdrawal
+from wellbeing.crypto import Keyring
 from wellbeing.errors import Conflict
 from wellbeing.models import CONSENTS, Consent, ConsentChange, User
 
@@ -40,7 +41,8 @@ def set_consents(session: Session, user: User, choices: dict[str, bool], now: da
     row = session.get(Consent, user.id, with_for_update=True)
     first = row is None
     if first:
-        row = Consent(user_id=user.id, team_aggregates=False, hr_followup=False)
+        row = Consent(user_id=user.id, team_aggregates=False, hr_followup=False, policy_version=POLICY_VERSION,
+                      updated_at=now)
         session.add(row)
     for consent in CONSENTS:
         if consent in choices and (first or getattr(row, consent) != choices[consent]):
@@ -65,7 +67,7 @@ def history_query(user_id: str) -> Select:
     return select(ConsentChange).where(ConsentChange.user_id == user_id)
 
 
-def export_consents(session: Session, user: User) -> dict:
+def export_consents(session: Session, user: User, keyring: Keyring) -> dict:
     """The user's current choices and their whole history, oldest first."""
     changes = session.scalars(history_query(user.id).order_by(ConsentChange.changed_at, ConsentChange.id))
     return {

@@ -15,11 +15,20 @@ class ConsentsSchema(ma.Schema):
     updated_at = UTCDateTime(allow_none=True)
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: a consent is never inferred from "yes" or 1."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class ConsentsPutSchema(RequestSchema):
     """Both choices, always together."""
 
-    team_aggregates = fields.Boolean(required=True, truthy={True}, falsy={False})
-    hr_followup = fields.Boolean(required=True, truthy={True}, falsy={False})
+    team_aggregates = StrictBoolean(required=True)
+    hr_followup = StrictBoolean(required=True)
 
 
 class ConsentChangeSchema(ma.Schema):

@@ -152,7 +152,7 @@ class AppointmentSchema(ma.Schema):
 class EventSchema(ma.Schema):
     """One step of a case's history."""
 
-    id = fields.String()
+    id = fields.Integer()
     at = UTCDateTime()
     kind = fields.String()
     actor_role = fields.String()

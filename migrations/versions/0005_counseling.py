@@ -130,7 +130,7 @@ def upgrade():
         batch_op.create_index('ix_counseling_appointments_counselor_start', ['counselor_id', 'starts_at'], unique=False)
 
     op.create_table('counseling_case_events',
-    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('case_id', sa.String(length=36), nullable=False),
     sa.Column('appointment_id', sa.String(length=36), nullable=True),
     sa.Column('kind', sa.String(length=32), nullable=False),

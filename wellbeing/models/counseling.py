@@ -63,7 +63,8 @@ class CounselingCaseEvent(db.Model):
     __tablename__ = "counseling_case_events"
     __table_args__ = (Index("ix_counseling_case_events_case_at", "case_id", "at"),)
 
-    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    # A sequence, so steps taken in the same instant keep the order they were taken in.
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("counseling_cases.id", ondelete="CASCADE"))
     appointment_id: Mapped[str | None] = mapped_column(
         ForeignKey("counseling_appointments.id", ondelete="CASCADE"), index=True)
