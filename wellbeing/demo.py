@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wellbeing import passwords
+from wellbeing.counseling.demo import seed_counseling
 from wellbeing.db import new_id
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
 
@@ -85,6 +86,8 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
             agent = person(f"agent{index + 1}-{n}@{DEMO_DOMAIN}", f"Agent {index + 1}-{n}", "agent", rng.choice(ZONES))
             session.flush()
             session.add(TeamMembership(user_id=agent.id, team_id=team.id, valid_from=since))
+    session.flush()
+    seed_counseling(session, org, now, rng)
     session.commit()
     summary = _summary(session, org)
     summary.created = True
