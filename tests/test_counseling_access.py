@@ -115,7 +115,7 @@ def test_the_access_log_pages_newest_first(world):
 
 def test_the_purpose_is_bounded(world):
     case = self_refer(world)
-    for purpose in ("", "x" * 201):
+    for purpose in ("", "x" * 201, "a\x00b", "line\nbreak"):
         response = world.client.get(f"{API}/counseling/cases/{case['id']}", query_string={"purpose": purpose},
                                     headers=world.as_("hr"))
         assert_problem(response, 422)

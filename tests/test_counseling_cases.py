@@ -75,6 +75,8 @@ def test_self_referral_input_is_validated(world):
            {"preferred_times": [{"starts_at": "2030-03-04T01:00:00", "ends_at": "2030-03-04T03:00:00Z"}]},
            {"preferred_times": [{"starts_at": "2030-03-01T00:00:00Z", "ends_at": "2030-03-09T00:00:00Z"}]},
            {"preferred_times": [{"starts_at": "2030-03-04T01:00:00Z", "ends_at": "2030-03-04T02:00:00Z"}] * 11},
+           {"preferred_times": [{"starts_at": "0001-01-01T00:00:00+01:00", "ends_at": "0001-01-01T01:00:00+01:00"}]},
+           {"reason": "unpaired \ud800 surrogate"},
            {"risk_level_at_opening": "low"}]
     for body in bad:
         assert_problem(world.client.post(f"{API}/me/counseling", json=body, headers=world.as_("agent")), 422)
@@ -214,6 +216,7 @@ def test_hr_closes_a_case_once_and_only_without_live_appointments(world):
 def test_case_patch_is_validated(world):
     case = self_refer(world)
     for body in ({}, {"status": "open"}, {"next_follow_up_on": "2020-01-01"}, {"next_follow_up_on": "tomorrow"},
+                 {"next_follow_up_on": "9999-12-31"}, {"hr_notes": "\ud800"},
                  {"hr_notes": "x" * 5001}, {"user_id": world.ids["agent2"]}):
         response = world.client.patch(f"{API}/counseling/cases/{case['id']}", json=body, headers=world.as_("hr"))
         assert_problem(response, 422)

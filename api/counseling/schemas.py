@@ -10,7 +10,9 @@ from wellbeing.counseling.common import REASON_CATEGORIES
 from wellbeing.models.counseling import MODES
 
 Purpose = lambda: fields.String(  # noqa: E731
-    load_default=None, validate=validate.Length(min=1, max=200),
+    load_default=None,
+    validate=[validate.Length(min=1, max=200),
+              validate.Regexp(r"^[^\x00-\x1f\x7f]+$", error="Control characters are not allowed.")],
     metadata={"description": "Why HR reads this; recorded in the agent's access log (default counseling_follow_up)"})
 Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=36), **kw)  # noqa: E731
 

@@ -1,7 +1,7 @@
 """Opening counseling cases (self-referral, HR for a consenting agent, an alert rule) and HR's case work."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -21,6 +21,8 @@ from wellbeing.errors import Conflict, Invalid, NotFound
 from wellbeing.idempotency import create_once
 from wellbeing.models import CounselingCase, User
 from wellbeing.pagination import Page, keyset_page
+
+FOLLOW_UP_HORIZON = timedelta(days=366)
 
 
 def plain_windows(windows: list[dict] | None) -> list[dict]:
@@ -113,9 +115,10 @@ def set_follow_up(session: Session, case: CounselingCase, hr: User, day: date | 
     """Set (or clear) the next follow-up date; HR is nudged at 09:00 of that day in their zone."""
     if case.status != "open":
         raise Conflict("The case is closed.", code="case_closed")
-    if day is not None and day < now.astimezone(ZoneInfo(hr.timezone)).date():
-        raise Invalid("The follow-up date is in the past.",
-                      errors={"json": {"next_follow_up_on": ["Choose today or a later day."]}})
+    today = now.astimezone(ZoneInfo(hr.timezone)).date()
+    if day is not None and not today <= day <= today + FOLLOW_UP_HORIZON:
+        raise Invalid("The follow-up date must be today or later, within a year.",
+                      errors={"json": {"next_follow_up_on": ["Choose a day from today to a year ahead."]}})
     case.next_follow_up_on = day
     record_event(session, case, "follow_up_set" if day else "follow_up_cleared", "hr", now,
                  **({"next_follow_up_on": day.isoformat()} if day else {}))
