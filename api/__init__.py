@@ -63,10 +63,31 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every resource, under /api/v1 (health and docs at the root)."""
-    from api import api_keys, assessments, health, instruments, me, org, risk, teams, tokens, users
+    from api import (
+        access_log,
+        api_keys,
+        assessments,
+        consents,
+        counseling,
+        data_rights,
+        health,
+        instruments,
+        me,
+        my_counseling,
+        org,
+        risk,
+        teams,
+        tokens,
+        users,
+    )
 
     api.register_blueprint(health.blp)
-    for module in (tokens, org, teams, users, api_keys, me, instruments, assessments, risk):
+    resources = (
+        tokens, org, teams, users, api_keys, me,
+        instruments, assessments, risk,
+        consents, data_rights, access_log, counseling, my_counseling,
+    )
+    for module in resources:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
 
     from swagger_ui_bundle import swagger_ui_path

@@ -9,9 +9,20 @@ from marshmallow import fields, validate
 from wellbeing.timezones import is_valid_timezone
 
 
+def _bad_text(value: str) -> bool:
+    """NUL, or an unpaired surrogate (JSON can carry one; UTF-8, encryption and the database cannot)."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _find_nul(value, path: str = "") -> str | None:
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return path if _bad_text(value) else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         found = _find_nul(item, f"{path}.{key}" if path else str(key))
@@ -21,7 +32,7 @@ def _find_nul(value, path: str = "") -> str | None:
 
 
 class RequestSchema(ma.Schema):
-    """Base of every request body and query schema: unknown fields and NUL characters are refused."""
+    """Base of every request body and query schema: unknown fields, NUL characters and lone surrogates are refused."""
 
     class Meta:
         unknown = ma.RAISE
@@ -30,7 +41,7 @@ class RequestSchema(ma.Schema):
     def _refuse_nul(self, data, **kwargs):
         where = _find_nul(data) if isinstance(data, dict) else None
         if where is not None:
-            raise ma.ValidationError({where.split(".")[0]: ["NUL characters are not allowed."]})
+            raise ma.ValidationError({where.split(".")[0]: ["NUL characters and unpaired surrogates are not allowed."]})
         return data
 
 
@@ -46,7 +57,11 @@ class UTCDateTime(fields.AwareDateTime):
         return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(timezone.utc)
+        try:
+            return super()._deserialize(value, attr, data, **kwargs).astimezone(timezone.utc)
+        except OverflowError:
+            # 0001-01-01T00:00+01:00 is valid RFC 3339 but has no UTC instant Python can hold.
+            raise self.make_error("invalid", input=value, obj_type="datetime") from None
 
 
 class TimeZoneName(fields.String):

@@ -105,8 +105,34 @@ def test_route_alerts_is_the_single_routing_point(world, now, monkeypatch):
     from wellbeing import assessments
 
     routed = []
-    monkeypatch.setattr(assessments, "route_alerts",
-                        lambda session, user, assessment, alerts, at: routed.append((user.id, [a["rule_id"] for a in alerts], at)))
+    monkeypatch.setattr(assessments, "route_alerts", lambda session, user, assessment, level, at: routed.append(
+        (user.id, [a["rule_id"] for a in assessment.alerts], level, at)))
     world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
     world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 0, "2": 0, "3": 0, "4": 0}}, headers=world.as_("agent"))
-    assert routed == [(world.ids["agent"], ["anxiety_positive"], now)]
+    assert routed == [(world.ids["agent"], ["anxiety_positive"], "insufficient_data", now)]
+
+
+def _consent(world, key, hr_followup):
+    response = world.client.put("/api/v1/me/consents", json={"team_aggregates": False, "hr_followup": hr_followup},
+                                headers=world.as_(key))
+    assert response.status_code == 200
+
+
+def test_with_hr_followup_consent_an_alert_opens_one_hr_case_without_the_answers(world, now):
+    _consent(world, "agent", True)
+    world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
+    world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 3, "2": 3, "3": 3, "4": 3}},
+                      headers=world.as_("agent"))
+    cases = world.client.get("/api/v1/counseling/cases", headers=world.as_("hr")).json["items"]
+    assert len(cases) == 1
+    case = cases[0]
+    assert (case["opened_by"], case["reason_category"]) == ("alert", "questionnaire_alert")
+    assert case["risk_level_at_opening"] == "insufficient_data"
+    text = str(world.client.get(f"/api/v1/counseling/cases/{case['id']}", headers=world.as_("hr")).json)
+    assert "answers" not in text and "anxiety" not in text and "phq4" not in text
+
+
+def test_without_hr_followup_consent_hr_sees_no_case(world, now):
+    _consent(world, "agent", False)
+    world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
+    assert world.client.get("/api/v1/counseling/cases", headers=world.as_("hr")).json["items"] == []

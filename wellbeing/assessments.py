@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from wellbeing import enabled_instruments
+from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.db import new_id
 from wellbeing.errors import Invalid, NotFound
 from wellbeing.idempotency import create_once
@@ -55,9 +56,9 @@ def record_assessment(session: Session, user: User, data: Mapping[str, Any], fin
         )
 
     def after(assessment: Assessment) -> None:
+        snapshot = snapshot_risk(session, user.id, now)
         if assessment.alerts:
-            route_alerts(session, user, assessment, assessment.alerts, now)
-        snapshot_risk(session, user.id, now)
+            route_alerts(session, user, assessment, snapshot.level, now)
 
     assessment, created = create_once(session, Assessment, assessment_id, fingerprint, build,
                                       lambda stored: stored.user_id == user.id, after)
@@ -66,14 +67,16 @@ def record_assessment(session: Session, user: User, data: Mapping[str, Any], fin
     return Recorded(assessment, created, alerts, support_block(alerts, help_lines, lang))
 
 
-def route_alerts(session: Session, user: User, assessment: Assessment, alerts: list[dict[str, Any]],
+def route_alerts(session: Session, user: User, assessment: Assessment, risk_level: str | None,
                  now: datetime) -> None:
     """Where a new result's alerts go: the one routing point, inside the result's transaction.
 
-    Today nothing leaves the agent's record: the support block is offered to the agent alone, and this notes
-    when. The counseling feature connects here (an HR follow-up case, only with the agent's hr_followup consent).
+    The support block always goes to the agent. HR hears of it only when the agent consented to
+    hr_followup: then an HR follow-up case is opened (at most one open alert case at a time), with the
+    risk level at opening; without consent nothing leaves the agent's record.
     """
     assessment.support_offered_at = now
+    open_case_from_alert(session, user, "questionnaire_alert", risk_level, now)
 
 
 def get_own_assessment(session: Session, user_id: str, assessment_id: str) -> Assessment:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wellbeing import passwords
+from wellbeing.counseling.demo import seed_counseling
 from wellbeing.db import new_id
 from wellbeing.demo_assessments import seed_assessment_history
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
@@ -104,6 +105,8 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
             session.flush()
             session.add(TeamMembership(user_id=agent.id, team_id=team.id, valid_from=since))
             strains.append((agent.id, agent_strain(n - 1, index, seed)))
+    session.flush()
+    seed_counseling(session, org, now, rng)
     session.commit()
     seed_assessment_history(session, strains, now, months, seed)
     summary = _summary(session, org)

@@ -1,14 +1,31 @@
 """Every model, imported here so the metadata (and Alembic) sees them all."""
 from wellbeing.models.assessments import Assessment, OrgInstrument, RiskSnapshot
+from wellbeing.models.audit import AccessLogEntry, ErasureReceipt
 from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure, RateLimitCounter
+from wellbeing.models.consents import CONSENTS, Consent, ConsentChange
+from wellbeing.models.counseling import (
+    CounselingAppointment,
+    CounselingCase,
+    CounselingCaseEvent,
+    CounselingReminder,
+)
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
+    "CONSENTS",
     "ROLES",
+    "AccessLogEntry",
     "ApiKey",
     "Assessment",
     "AuthSession",
+    "Consent",
+    "ConsentChange",
+    "CounselingAppointment",
+    "CounselingCase",
+    "CounselingCaseEvent",
+    "CounselingReminder",
+    "ErasureReceipt",
     "LoginFailure",
     "OrgInstrument",
     "Organization",
