@@ -88,6 +88,8 @@ def _populate(app, world) -> dict:
     """The agent with data in every table a user's rows can live in (extend it when a table is added)."""
     assert world.client.delete(f"{API}/me/data", headers=world.as_("agent")).status_code == 204  # a receipt
     set_consents(world, "agent", hr_followup=True, team_aggregates=True)
+    world.client.post(f"{API}/assessments", json={"instrument": "burnout1", "answers": {"1": 3}},
+                      headers=world.as_("agent"))
     soon = now_utc().replace(microsecond=0) + timedelta(days=2)
     own = self_refer(world, reason="after the third complaint call", reason_category="difficult_customers")
     by_hr = world.client.post(f"{API}/counseling/cases", json={"user_id": world.ids["agent"]},
@@ -113,7 +115,8 @@ def test_the_fixture_reaches_every_table_that_can_hold_a_users_rows(app, world):
     _populate(app, world)
     reachable = tables_that_can_hold_a_users_rows()
     populated = set(_owned(app, world.ids["agent"]))
-    assert reachable - populated == {"team_supervisors"}  # agents lead no team
+    # Agents lead no team, and the instrument choices are admins' decisions, not anyone's wellbeing data.
+    assert reachable - populated == {"team_supervisors", "org_instruments"}
 
 
 def test_the_export_holds_every_table_with_the_agents_rows(app, world):
@@ -150,7 +153,7 @@ def test_the_export_is_the_agents_data_in_plain_words(app, world):
     assert all(r["message"] is None for r in export["counseling"]["reminders"] if r["recipient"] == "hr")
     assert {e["action"] for e in export["access_log"]} >= {"open_case", "read_case", "update_case"}
     assert [r["counts"] for r in export["erasure_receipts"]] == [{
-        "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0, "counseling_cases": 0}]
+        "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0, "counseling_cases": 0}]
 
 
 def test_erasure_leaves_no_row_in_any_wellbeing_table_referencing_the_agent(app, world):
@@ -166,7 +169,7 @@ def test_erasure_leaves_no_row_in_any_wellbeing_table_referencing_the_agent(app,
     assert receipt["counts"] == erased
     # Events: own case opened, proposed, accepted; HR's opened, proposed; alert's opened, follow-up set.
     # Reminders: 24 h and 1 h to both parties for each of the two sessions, and HR's follow-up nudge.
-    assert erased == {"counseling_cases": 3, "counseling_case_events": 7, "counseling_appointments": 2,
+    assert erased == {"assessments": 1, "risk_snapshots": 1, "counseling_cases": 3, "counseling_case_events": 7, "counseling_appointments": 2,
                       "counseling_reminders": 9}
 
 
@@ -219,20 +222,23 @@ def test_retention_purges_wellbeing_data_older_than_the_organizations_setting(ap
         answer(world, old_appointment["id"], "accept")
         current = self_refer(world, "agent2")
         world.client.get(f"{API}/counseling/cases/{current['id']}", headers=world.as_("hr"))
+        world.client.post(f"{API}/assessments", json={"instrument": "burnout1", "answers": {"1": 2}},
+                          headers=world.as_("agent"))
     with app.app_context():
         assert send_counseling_reminders(db.session, T0 + timedelta(days=1)) == {"sent": 2, "skipped": 0}
         db.session.remove()
     with pinned(world, T0 + timedelta(days=2, hours=1)):  # the 1 h reminders were never sent: now cancelled
         hr_patch_appointment(world, old_appointment["id"], state="completed")
         world.client.patch(f"{API}/counseling/cases/{old['id']}", json={"status": "closed"}, headers=world.as_("hr"))
-    # Cutoff T0+1d: only the two access-log entries made at T0 are older.
+    # Cutoff T0+1d: only the two access-log entries and the questionnaire result (with its risk snapshot)
+    # made at T0 are older.
     assert _purge(app, T0 + timedelta(days=31)) == {
-        "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0,
+        "assessments": 1, "risk_snapshots": 1, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0,
         "counseling_cases": 0, "access_log": 2}
     # Cutoff T0+3d: the closed case goes whole (opened, proposed, accepted, completed, closed), with the
     # four settled reminders and the two later log entries; the open case of agent2 stays.
     assert _purge(app, T0 + timedelta(days=33)) == {
-        "counseling_reminders": 4, "counseling_case_events": 5, "counseling_appointments": 1,
+        "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 4, "counseling_case_events": 5, "counseling_appointments": 1,
         "counseling_cases": 1, "access_log": 2}
     with pinned(world, T0 + timedelta(days=33)):
         mine = world.client.get(f"{API}/me/counseling", headers=world.as_("agent")).json["items"]

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from wellbeing import access_log, consents
+from wellbeing import access_log, assessment_data, consents
 from wellbeing.counseling import data as counseling_data
 from wellbeing.crypto import Keyring
 from wellbeing.db import write_intent
@@ -64,6 +64,8 @@ def export_receipts(session: Session, user: User, keyring: Keyring) -> list[dict
 SECTIONS: tuple[Section, ...] = (
     Section("profile", ("users", "team_memberships"), export_profile),
     Section("consents", ("consents", "consent_changes"), consents.export_consents),
+    Section("assessments", assessment_data.TABLES, assessment_data.export_assessments,
+            assessment_data.erase_assessments, assessment_data.purge_assessments),
     Section("counseling", counseling_data.TABLES, counseling_data.export_counseling,
             counseling_data.erase_counseling, counseling_data.purge_counseling),
     Section("access_log", ("access_log",), access_log.export_access_log, purge=access_log.purge_access_log),

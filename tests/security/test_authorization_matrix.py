@@ -34,6 +34,8 @@ ADMIN = only("admin", "other_admin", other_admin=404)
 ADMIN_NO_TARGET = only("admin", "other_admin")
 AGENTS = only("agent", "agent2")
 OWN_AGENT_OBJECT = only("agent", "agent2", agent2=404)
+OWN_OBJECT_ANY_ROLE = only("agent", others=404)
+HR = only("hr")
 
 # (method, rule) -> expected outcome per principal. Targets: the path ids resolve to objects of org A
 # owned by `agent` / in team A (see TARGETS), so "another organization's admin" must get 404.
@@ -69,6 +71,27 @@ MATRIX = {
     ("POST", "/api/v1/assessments"): AGENTS,
     ("GET", "/api/v1/assessments/<assessment_id>"): OWN_AGENT_OBJECT,
     ("GET", "/api/v1/me/risk"): AGENTS,
+    ("GET", "/api/v1/me/consents"): ANY_USER,
+    ("PUT", "/api/v1/me/consents"): ANY_USER,
+    ("GET", "/api/v1/me/consents/history"): ANY_USER,
+    ("GET", "/api/v1/me/export"): ANY_USER,
+    ("DELETE", "/api/v1/me/data"): ANY_USER,
+    ("GET", "/api/v1/me/data/receipts"): ANY_USER,
+    ("GET", "/api/v1/me/data/receipts/<receipt_id>"): OWN_OBJECT_ANY_ROLE,
+    ("GET", "/api/v1/me/access-log"): ANY_USER,
+    ("GET", "/api/v1/counseling/cases"): HR,
+    ("POST", "/api/v1/counseling/cases"): HR,
+    ("GET", "/api/v1/counseling/cases/<case_id>"): HR,
+    ("PATCH", "/api/v1/counseling/cases/<case_id>"): HR,
+    ("POST", "/api/v1/counseling/cases/<case_id>/appointments"): HR,
+    ("PATCH", "/api/v1/counseling/appointments/<appointment_id>"): HR,
+    ("GET", "/api/v1/me/counseling"): AGENTS,
+    ("POST", "/api/v1/me/counseling"): AGENTS,
+    ("GET", "/api/v1/me/counseling/notifications"): only("agent", "agent2", "hr"),
+    ("GET", "/api/v1/me/counseling/<case_id>"): OWN_AGENT_OBJECT,
+    ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/accept"): OWN_AGENT_OBJECT,
+    ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/decline"): OWN_AGENT_OBJECT,
+    ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/reschedule-request"): OWN_AGENT_OBJECT,
 }
 
 # Bodies for routes whose ownership check runs after validation (the others get an empty object).
@@ -100,11 +123,18 @@ def test_every_route_has_a_declared_outcome_for_every_principal(app):
 
 def _targets(world, api_key_id: str) -> dict[str, str]:
     """Objects of org A that the path ids point at: team A, its supervisor, and things `agent` owns."""
+    receipt = world.client.delete("/api/v1/me/data", headers=world.as_("agent")).headers["Location"].rsplit("/", 1)[1]
+    case = world.client.post("/api/v1/me/counseling", json={}, headers=world.as_("agent")).json
+    starts = (now_utc() + timedelta(days=3)).replace(microsecond=0).isoformat()
+    appointment = world.client.post(f"/api/v1/counseling/cases/{case['id']}/appointments", headers=world.as_("hr"),
+                                    json={"starts_at": starts, "duration_minutes": 45, "mode": "video"})
+    assert appointment.status_code == 201, appointment.json
     assessment = world.client.post("/api/v1/assessments", headers=world.as_("agent"),
                                    json={"instrument": "phq4", "answers": {"1": 0, "2": 1, "3": 0, "4": 1}})
     assert assessment.status_code == 201, assessment.json
     return {"team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
-            "instrument_id": "phq4", "assessment_id": assessment.json["id"]}
+            "instrument_id": "phq4", "assessment_id": assessment.json["id"], "receipt_id": receipt,
+            "case_id": case["id"], "appointment_id": appointment.json["id"]}
 
 
 def _headers(world, principal: str, api_key: str) -> dict:
