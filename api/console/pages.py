@@ -28,6 +28,25 @@ STATUS_TITLES = {
     503: N_("The service is briefly unavailable"),
 }
 
+# Messages the API puts next to fields, translated when the console shows them (others stay as the API wrote them).
+API_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Not a valid email address."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Length must be between 1 and 200."),
+    N_("Length must be between 10 and 200."),
+    N_("Must be greater than or equal to 8 and less than or equal to 1000."),
+    N_("Must be greater than or equal to 1 and less than or equal to 10."),
+    N_("Must be greater than or equal to 30 and less than or equal to 3650."),
+    N_("Not an IANA time zone name (for example Asia/Shanghai)."),
+    N_("This user is not a supervisor."),
+    N_("A user with this e-mail already exists."),
+    N_("No such team."),
+    N_("No such user."),
+    N_("Your role may not do this."),
+)
+
 
 class ApiError(Exception):
     """An API answer a page cannot show; it becomes a readable error page (401: back to sign-in)."""
@@ -131,7 +150,7 @@ def api_failure(result: ApiResult):
         return to_sign_in(gettext("Your session has ended. Please sign in again."))
     if result.status >= 500 or not result.detail:
         return error_page(result.status if result.status >= 400 else 500)
-    return error_page(result.status, result.detail)
+    return error_page(result.status, gettext(result.detail))
 
 
 def form_errors(result: ApiResult) -> dict[str, list[str]]:
@@ -139,7 +158,7 @@ def form_errors(result: ApiResult) -> dict[str, list[str]]:
     errors = {field: [gettext(m) for m in messages] for field, messages in result.field_errors().items()}
     general = errors.pop("_schema", [])
     if result.detail and (result.status != 422 or not errors):
-        general.insert(0, result.detail)
+        general.insert(0, gettext(result.detail))
     if general:
         errors["_form"] = general
     return errors
