@@ -3,7 +3,7 @@
 Every page gets its data from our own JSON API, called in-process with the signed-in user's token
 (``client.ApiClient``), never from the domain or the database: the console can show nothing the API
 would not show that user. One module per area: ``auth`` (sign-in, language), ``admin_*``,
-``supervisor`` and ``hr``; a new area is a new module imported at the bottom of this file.
+``supervisor`` and ``hr``; a new area is a new module, imported in ``init_app``.
 """
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def home():
 
 @bp.before_request
 def open_request():
-    """Language, session expiry and CSRF: checked before any console view runs."""
+    """Language, session expiry and CSRF: checked before any console view runs (static files aside)."""
+    if request.endpoint == "console.static":
+        return None
     g.console_lang = resolve_language(state.language(), request.headers.get("Accept-Language"), None)
     now = utcnow().timestamp()
     config = current_app.config

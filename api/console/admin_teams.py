@@ -31,8 +31,8 @@ def admin_create_team():
     name = forms.text("name")
     result = api().post("/teams", {"id": forms.client_id(), "name": name})
     if result.ok:
-        message = N_("Team %(name)s created.") if result.status == 201 else N_("Team %(name)s had already been created.")
-        flash(gettext(message, name=result.body["name"]), "success")
+        done = N_("Team %(name)s created.") if result.status == 201 else N_("Team %(name)s had already been created.")
+        flash(gettext(done, name=result.body["name"]), "success")
         return redirect(url_for(".admin_team", team_id=result.body["id"]))
     if form_failed(result):
         return teams_page(result.status, form_errors(result), name)

@@ -41,8 +41,9 @@ def admin_create_user():
     body = {"id": forms.client_id(), **forms.present(*CREATE_FIELDS)}
     result = api().post("/users", body)
     if result.ok:
-        message = N_("User %(email)s created.") if result.status == 201 else N_("User %(email)s had already been created.")
-        flash(gettext(message, email=result.body["email"]), "success")
+        done = (N_("User %(email)s created.") if result.status == 201
+                else N_("User %(email)s had already been created."))
+        flash(gettext(done, email=result.body["email"]), "success")
         return redirect(url_for(".admin_user", user_id=result.body["id"]))
     if form_failed(result):
         body.pop("password", None)

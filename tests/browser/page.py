@@ -43,7 +43,8 @@ class Page:
 
     def submit(self, form_action: str) -> None:
         """Press the submit button of the form posting to ``form_action``."""
-        self.click_and_wait(self.driver.find_element(By.CSS_SELECTOR, f'form[action="{form_action}"] button[type="submit"]'))
+        button = self.driver.find_element(By.CSS_SELECTOR, f'form[action="{form_action}"] button[type="submit"]')
+        self.click_and_wait(button)
 
     def click_and_wait(self, element: WebElement) -> None:
         """Click something that loads a new page, and wait until that page has loaded."""

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests.conftest import now_utc
 from tests.console.helpers import browser, csrf_of, heading, post_form, sign_in, text
+from tests.helpers import PASSWORD
 from wellbeing.models import AuthSession
 
 
@@ -85,7 +86,7 @@ def test_session_cookie_is_secure_over_https(app, world):
     client = browser(app)
     token = csrf_of(client.get("/console/", base_url="https://localhost"))
     response = client.post("/console/sign-in", base_url="https://localhost",
-                           data={"csrf_token": token, "email": world.emails["admin"], "password": "correct horse battery"})
+                           data={"csrf_token": token, "email": world.emails["admin"], "password": PASSWORD})
     assert response.status_code == 302
     assert "; Secure" in response.headers["Set-Cookie"]
 
@@ -171,3 +172,12 @@ def test_demo_login_button_signs_in(app, monkeypatch, session):
     monkeypatch.setitem(app.config, "CONSOLE_SHOW_DEMO_LOGINS", True)
     response = sign_in(browser(app), "supervisor1@demo.example", demo.DEMO_PASSWORD)
     assert response.headers["Location"] == "/console/supervisor/"
+
+
+def test_repeated_failures_are_throttled_with_a_readable_message(app, world):
+    client = browser(app)
+    for _ in range(5):
+        assert sign_in(client, world.emails["hr"], "wrong password").status_code == 401
+    response = sign_in(client, world.emails["hr"], "wrong password")
+    assert response.status_code == 429
+    assert "Too many sign-in attempts. Try again in" in text(response)
