@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -48,11 +48,12 @@ class Page:
 
     def click_and_wait(self, element: WebElement) -> None:
         """Click something that loads a new page, and wait until that page has loaded."""
-        old = self.driver.find_element(By.TAG_NAME, "html")
+        # A mark on the current window object: it is gone once another document has replaced this one.
+        self.driver.execute_script("window.__beforeClick = true")
         element.click()
-        wait = WebDriverWait(self.driver, 20)
-        wait.until(staleness_of(old))
-        wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+        wait = WebDriverWait(self.driver, 20, ignored_exceptions=(WebDriverException,))
+        wait.until(lambda driver: driver.execute_script(
+            "return window.__beforeClick === undefined && document.readyState === 'complete'"))
 
     def heading(self) -> str:
         return self.driver.find_element(By.TAG_NAME, "h1").text
