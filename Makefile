@@ -30,8 +30,6 @@ run: migrate
 	CONSOLE_SHOW_DEMO_LOGINS=1 $(BIN)/gunicorn --worker-class gthread --workers $(WORKERS) --threads $(THREADS) \
 		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-# The suite runs on SQLite, then again on a throwaway PostgreSQL database when a server answers
-# (TEST_DATABASE_URL names the server; REQUIRE_POSTGRES=1 makes its absence an error, as in CI).
 # The browser tests drive Debian's headless Chromium; install it (and a CJK font for Chinese pages) when missing.
 browsers:
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list :lang=zh 2>/dev/null | grep -q .; then exit 0; fi; \
@@ -42,6 +40,8 @@ browsers:
 	[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] \
 		|| { echo "FATAL: /usr/bin/chromium or /usr/bin/chromedriver is still missing" >&2; exit 1; }
 
+# The suite runs on SQLite, then again on a throwaway PostgreSQL database when a server answers
+# (TEST_DATABASE_URL names the server; REQUIRE_POSTGRES=1 makes its absence an error, as in CI).
 test: install browsers
 	@echo "== test suite on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider

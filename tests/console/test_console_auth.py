@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -181,3 +182,13 @@ def test_repeated_failures_are_throttled_with_a_readable_message(app, world):
     response = sign_in(client, world.emails["hr"], "wrong password")
     assert response.status_code == 429
     assert "Too many sign-in attempts. Try again in" in text(response)
+
+
+def test_demo_logins_cannot_be_listed_in_production(tmp_path):
+    from api.config import Config, ConfigError
+    from wellbeing.crypto import generate_key
+
+    env = {"WELLBEING_ENV": "production", "SECRET_KEY": "s" * 48, "DATA_KEYS": generate_key("p"),
+           "DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path), "CONSOLE_SHOW_DEMO_LOGINS": "1"}
+    with pytest.raises(ConfigError, match="CONSOLE_SHOW_DEMO_LOGINS"):
+        Config(env)
