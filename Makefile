@@ -9,7 +9,9 @@ WORKERS ?= 2
 THREADS ?= 4
 PG_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test migrate clean
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
+
+.PHONY: install run test migrate clean browsers screenshots
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,13 +26,23 @@ migrate: install
 
 run: migrate
 	$(BIN)/flask --app wsgi seed-demo
-	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
-	$(BIN)/gunicorn --worker-class gthread --workers $(WORKERS) --threads $(THREADS) \
+	@echo "Serving on http://$(HOST):$(PORT)  (console: http://$(HOST):$(PORT)/console, API docs: http://$(HOST):$(PORT)/docs)"
+	CONSOLE_SHOW_DEMO_LOGINS=1 $(BIN)/gunicorn --worker-class gthread --workers $(WORKERS) --threads $(THREADS) \
 		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+# The browser tests drive Debian's headless Chromium; install it (and a CJK font for Chinese pages) when missing.
+browsers:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list :lang=zh 2>/dev/null | grep -q .; then exit 0; fi; \
+	echo "Installing $(BROWSER_PACKAGES) for the browser tests"; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $(BROWSER_PACKAGES) \
+		|| { echo "FATAL: could not install $(BROWSER_PACKAGES); the browser tests need them" >&2; exit 1; }; \
+	[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] \
+		|| { echo "FATAL: /usr/bin/chromium or /usr/bin/chromedriver is still missing" >&2; exit 1; }
 
 # The suite runs on SQLite, then again on a throwaway PostgreSQL database when a server answers
 # (TEST_DATABASE_URL names the server; REQUIRE_POSTGRES=1 makes its absence an error, as in CI).
-test: install
+test: install browsers
 	@echo "== test suite on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider
 	@url="$${TEST_DATABASE_URL:-$(PG_SERVER_URL)}"; \
@@ -43,5 +55,11 @@ test: install
 		echo "== PostgreSQL not reachable at $$url: SQLite run only"; \
 	fi
 
+# The README's console screenshots, taken by the demo-tour browser test.
+screenshots: install browsers
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_demo_tour.py
+	mkdir -p docs/screenshots
+	cp tests/artifacts/tour-*.png docs/screenshots/
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache tests/artifacts

@@ -62,7 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Every resource, under /api/v1 (health and docs at the root)."""
+    """Every resource, under /api/v1 (health and docs at the root), and the web console under /console."""
     from api import (
         access_log,
         api_keys,
@@ -96,6 +96,10 @@ def register_blueprints(app: Flask) -> None:
     def docs_assets(filename: str):
         return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
+    from api import console
+
+    console.init_app(app)
+
 
 def register_request_hooks(app: Flask) -> None:
     """Request ids, JSON-only bodies, SQLite write intent, security headers."""
@@ -104,7 +108,9 @@ def register_request_hooks(app: Flask) -> None:
     def start_request():
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         set_write_intent(request.method in UNSAFE)
-        if request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
+        # The console's HTML forms post form data; everything else speaks JSON only.
+        json_only = request.blueprint != "console"
+        if json_only and request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
             return problem(415, "Unsupported media type", "Send the body as application/json.")
         return None
 

@@ -72,6 +72,16 @@ class Config:
         self.ALLOW_PRIVATE_WEBHOOKS = _as_bool(env.get("ALLOW_PRIVATE_WEBHOOKS"))
         self.PASSWORD_HASH_COST = env.get("PASSWORD_HASH_COST", "default")
 
+        # The web console (/console): a signed HttpOnly session cookie; Secure is added on HTTPS requests.
+        self.SESSION_COOKIE_NAME = "wellbeing_console"
+        self.SESSION_COOKIE_PATH = "/console"
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.CONSOLE_IDLE_TIMEOUT = timedelta(minutes=30)
+        self.CONSOLE_MAX_SESSION = timedelta(hours=10)
+        self.CONSOLE_SHOW_DEMO_LOGINS = _as_bool(env.get("CONSOLE_SHOW_DEMO_LOGINS"))
+        if self.CONSOLE_SHOW_DEMO_LOGINS and production:
+            raise ConfigError("CONSOLE_SHOW_DEMO_LOGINS lists public demo passwords; never set it in production.")
+
         self.API_TITLE = "Wellbeing API"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"

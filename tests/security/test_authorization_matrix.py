@@ -7,11 +7,13 @@ ships without an authorization decision. "ok" means the request got past authori
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 
 from tests.conftest import now_utc
+from tests.console.helpers import browser, csrf_of, sign_in
 
 PRINCIPALS = ("agent", "agent2", "supervisor", "supervisor_b", "hr", "admin", "other_admin",
               "anonymous", "expired", "api_key")
@@ -99,13 +101,14 @@ BODIES = {
     ("POST", "/api/v1/teams/<team_id>/supervisors"): {"user_id": "<user_id>"},
 }
 
-SKIPPED_ENDPOINTS = {"static", "docs_assets", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+SKIPPED_ENDPOINTS = {"static", "docs_assets", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "console.static"}
+CONSOLE_ENDPOINTS = ("console.", "console_root.")
 
 
-def _routes(app) -> list[tuple[str, str]]:
+def _routes(app, console: bool = False) -> list[tuple[str, str]]:
     found = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in SKIPPED_ENDPOINTS:
+        if rule.endpoint in SKIPPED_ENDPOINTS or rule.endpoint.startswith(CONSOLE_ENDPOINTS) != console:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             found.append((method, rule.rule))
@@ -174,3 +177,97 @@ def test_route_answers_each_principal_as_declared(world, route):
             assert response.status_code == expected, (principal, expected, response.status_code, response.json)
         if response.status_code >= 400:
             assert response.mimetype == "application/problem+json", (principal, response.status_code)
+
+
+# The web console: the same people, signed in through the console's form (a session cookie, not a bearer
+# token). "sign-in" means the answer sends the browser to the sign-in page; anonymous visitors and agents
+# (who are never kept signed in to the console) get it for every page that needs a sign-in.
+CONSOLE_PRINCIPALS = ("anonymous", "agent", "supervisor", "supervisor_b", "hr", "admin", "other_admin")
+CONSOLE_USERS = ("supervisor", "supervisor_b", "hr", "admin", "other_admin")
+SIGN_IN = "sign-in"
+
+
+def console_only(*allowed: str, others=403, **special) -> dict:
+    """Allowed console users get through, other users ``others``; visitors and agents are sent to sign in."""
+    table = {p: (OK if p in allowed else others) for p in CONSOLE_USERS}
+    table.update(anonymous=SIGN_IN, agent=SIGN_IN, **special)
+    return table
+
+
+CONSOLE_PUBLIC = {p: OK for p in CONSOLE_PRINCIPALS}
+CONSOLE_ADMIN = console_only("admin", "other_admin")
+CONSOLE_ADMIN_TARGET = console_only("admin", "other_admin", other_admin=404)
+
+CONSOLE_MATRIX = {
+    ("GET", "/"): {p: SIGN_IN for p in CONSOLE_PRINCIPALS},  # the front door is the console's start page
+    ("GET", "/console/"): CONSOLE_PUBLIC,
+    ("POST", "/console/sign-in"): CONSOLE_PUBLIC,
+    ("POST", "/console/sign-out"): {p: SIGN_IN for p in CONSOLE_PRINCIPALS},
+    ("POST", "/console/language"): CONSOLE_PUBLIC,
+    ("GET", "/console/for-agents"): CONSOLE_PUBLIC,
+    ("GET", "/console/supervisor/"): console_only("supervisor", "supervisor_b"),
+    ("GET", "/console/supervisor/teams/<team_id>"): console_only("supervisor", "supervisor_b", supervisor_b=404),
+    ("GET", "/console/hr/"): console_only("hr"),
+    ("GET", "/console/admin/teams"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/teams"): CONSOLE_ADMIN,
+    ("GET", "/console/admin/teams/<team_id>"): CONSOLE_ADMIN_TARGET,
+    ("POST", "/console/admin/teams/<team_id>/supervisors"): CONSOLE_ADMIN_TARGET,
+    ("POST", "/console/admin/teams/<team_id>/supervisors/<user_id>/remove"): CONSOLE_ADMIN_TARGET,
+    ("GET", "/console/admin/users"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/users"): CONSOLE_ADMIN,
+    ("GET", "/console/admin/users/<user_id>"): CONSOLE_ADMIN_TARGET,
+    ("POST", "/console/admin/users/<user_id>/team"): CONSOLE_ADMIN_TARGET,
+    ("POST", "/console/admin/users/<user_id>/role"): CONSOLE_ADMIN_TARGET,
+    ("GET", "/console/admin/api-keys"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/api-keys"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/api-keys/<key_id>/revoke"): CONSOLE_ADMIN_TARGET,
+    ("GET", "/console/admin/settings"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/settings"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/settings/help-lines"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/settings/help-lines/remove"): CONSOLE_ADMIN,
+}
+
+# Form bodies for console routes whose ownership check runs after validation (the others post only the token).
+CONSOLE_BODIES = {
+    ("POST", "/console/language"): {"lang": "en", "next": "/console/for-agents"},
+    ("POST", "/console/admin/teams/<team_id>/supervisors"): {"user_id": "<user_id>"},
+    ("POST", "/console/admin/users/<user_id>/role"): {"role": "supervisor"},
+}
+
+
+def test_every_console_route_has_a_declared_outcome_for_every_principal(app):
+    routes = _routes(app, console=True)
+    assert not [route for route in routes if route not in CONSOLE_MATRIX], "console routes without a decision"
+    assert not [route for route in CONSOLE_MATRIX if route not in routes], "declared console routes that are gone"
+    for route, table in CONSOLE_MATRIX.items():
+        assert set(table) == set(CONSOLE_PRINCIPALS), route
+
+
+def _console_outcome(response):
+    if response.status_code in (302, 303) and urlsplit(response.headers["Location"]).path == "/console/":
+        return SIGN_IN
+    return response.status_code if response.status_code in (401, 403, 404, 405) else OK
+
+
+@pytest.mark.parametrize("route", sorted(CONSOLE_MATRIX), ids=lambda r: f"console {r[0]} {r[1]}")
+def test_console_route_answers_each_principal_as_declared(app, world, route):
+    method, rule = route
+    key = world.client.post("/api/v1/api-keys", json={}, headers=world.as_("admin")).json
+    targets = _targets(world, key["id"])
+    url = rule
+    for name, value in targets.items():
+        url = url.replace(f"<{name}>", value)
+    order = sorted(CONSOLE_PRINCIPALS, key=lambda p: CONSOLE_MATRIX[route][p] == OK)
+    for principal in order:
+        client = browser(app)
+        if principal != "anonymous":
+            sign_in(client, world.emails[principal])
+        kwargs = {}
+        if method == "POST":
+            body = {k: targets.get(v.strip("<>"), v) for k, v in CONSOLE_BODIES.get(route, {}).items()}
+            kwargs["data"] = {"csrf_token": csrf_of(client.get("/console/for-agents")), **body}
+        response = client.open(url, method=method, **kwargs)
+        expected = CONSOLE_MATRIX[route][principal]
+        assert _console_outcome(response) == expected, (principal, expected, response.status_code,
+                                                        response.headers.get("Location"))
+        assert response.status_code < 500 and response.mimetype == "text/html", (principal, response.status_code)

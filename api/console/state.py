@@ -1,0 +1,108 @@
+"""The console's per-browser state, kept in the signed, HttpOnly session cookie: tokens, CSRF, language, expiry.
+
+The tokens never reach JavaScript (HttpOnly) and the cookie is only sent to /console (its path).
+Expiry is enforced here on every request: an idle session and an old one both end, and ending one
+also ends the sign-in on the server (the API revokes the refresh token).
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+ACCESS, REFRESH, EXPIRES = "access", "refresh", "access_exp"
+SINCE, SEEN, CSRF, LANG = "since", "seen", "csrf", "lang"
+FLASHES = "_flashes"
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the Secure flag whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+class SessionTokens:
+    """The user's API token pair, read from and written to the session cookie (see client.TokenStore)."""
+
+    @property
+    def access_token(self) -> str | None:
+        return session.get(ACCESS)
+
+    @property
+    def refresh_token(self) -> str | None:
+        return session.get(REFRESH)
+
+    @property
+    def access_expires_at(self) -> float:
+        return float(session.get(EXPIRES, 0))
+
+    def store(self, pair: dict, now: float) -> None:
+        session[ACCESS] = pair["access_token"]
+        session[REFRESH] = pair["refresh_token"]
+        session[EXPIRES] = now + int(pair["expires_in"])
+
+    def forget(self) -> None:
+        for key in (ACCESS, REFRESH, EXPIRES):
+            session.pop(key, None)
+
+
+def is_signed_in() -> bool:
+    """Whether this browser holds a console sign-in (the API still decides whether it is valid)."""
+    return bool(session.get(REFRESH))
+
+
+def begin(now: float) -> None:
+    """A fresh session for a new sign-in: nothing of the anonymous one carries over but the language."""
+    language = session.get(LANG)
+    session.clear()
+    if language:
+        session[LANG] = language
+    session[SINCE] = session[SEEN] = now
+    session[CSRF] = secrets.token_urlsafe(32)
+
+
+def end() -> None:
+    """Forget the sign-in (tokens, times, CSRF token); keep the language and pending messages."""
+    keep = {key: session[key] for key in (LANG, FLASHES) if key in session}
+    session.clear()
+    session.update(keep)
+
+
+def expired(now: float, idle: timedelta, lifetime: timedelta) -> bool:
+    """Whether a signed-in session has been idle too long or has lived too long."""
+    if not is_signed_in():
+        return False
+    seen, since = float(session.get(SEEN, 0)), float(session.get(SINCE, 0))
+    return now - seen > idle.total_seconds() or now - since > lifetime.total_seconds()
+
+
+def touch(now: float) -> None:
+    """Record activity (the idle clock restarts)."""
+    if is_signed_in():
+        session[SEEN] = now
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use, also for anonymous visitors: sign-in is a form too)."""
+    if CSRF not in session:
+        session[CSRF] = secrets.token_urlsafe(32)
+    return session[CSRF]
+
+
+def csrf_valid(presented: str | None) -> bool:
+    """Whether a posted token matches the session's."""
+    expected = session.get(CSRF)
+    return bool(expected and presented) and hmac.compare_digest(expected.encode(), presented.encode())
+
+
+def language() -> str | None:
+    """The language the visitor chose explicitly, if any."""
+    return session.get(LANG)
+
+
+def choose_language(lang: str) -> None:
+    session[LANG] = lang
