@@ -70,6 +70,8 @@ def register_blueprints(app: Flask) -> None:
         consents,
         counseling,
         data_rights,
+        diary,
+        emotions,
         health,
         instruments,
         me,
@@ -84,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(health.blp)
     resources = (
         tokens, org, teams, users, api_keys, me,
+        emotions, diary,
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
     )

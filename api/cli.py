@@ -1,4 +1,4 @@
-"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | generate-data-key``."""
+"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | generate-data-key | rotate-keys``."""
 from __future__ import annotations
 
 import click
@@ -49,3 +49,17 @@ def register(app: Flask) -> None:
     def generate_data_key() -> None:
         """Print a new DATA_KEYS entry (put it first in DATA_KEYS to rotate)."""
         click.echo(generate_key())
+
+    @app.cli.command("rotate-keys")
+    @click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
+    def rotate_keys(batch_size: int) -> None:
+        """Re-encrypt every stored note under the first DATA_KEYS key (keep the old keys until it finishes)."""
+        from api.keyring import keyring
+        from wellbeing.db import write_intent
+        from wellbeing.encrypted_columns import rotate_keys as rotate
+
+        with write_intent():
+            counts = rotate(db.session, keyring(), batch_size)
+        click.echo(f"Primary key: {keyring().primary}")
+        for column, count in counts.items():
+            click.echo(f"  {column:<40} {count} re-encrypted")

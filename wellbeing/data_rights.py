@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing import access_log, assessment_data, consents
 from wellbeing.counseling import data as counseling_data
+from wellbeing.diary import data as diary_data
 from wellbeing.crypto import Keyring
 from wellbeing.db import write_intent
 from wellbeing.errors import NotFound
@@ -64,6 +65,7 @@ def export_receipts(session: Session, user: User, keyring: Keyring) -> list[dict
 SECTIONS: tuple[Section, ...] = (
     Section("profile", ("users", "team_memberships"), export_profile),
     Section("consents", ("consents", "consent_changes"), consents.export_consents),
+    Section("diary", diary_data.TABLES, diary_data.export_diary, diary_data.erase_diary, diary_data.purge_diary),
     Section("assessments", assessment_data.TABLES, assessment_data.export_assessments,
             assessment_data.erase_assessments, assessment_data.purge_assessments),
     Section("counseling", counseling_data.TABLES, counseling_data.export_counseling,

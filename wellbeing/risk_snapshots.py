@@ -50,11 +50,10 @@ class ScoredRecord:
 
 
 def diary_signals(session: Session, user_id: str, now: datetime) -> DiarySignals | None:
-    """The diary half of the model's inputs (the last 14 days), read in this one place.
+    """The diary half of the model's inputs (the last DIARY_DAYS days), grouped in SQL."""
+    from wellbeing.diary.insights import risk_signals
 
-    The emotion diary is another feature; until its query is connected here there are no signals.
-    """
-    return None
+    return risk_signals(session, user_id, now)
 
 
 def gather_inputs(records: Iterable[ScoredRecord], diary: DiarySignals | None) -> tuple[RiskInputs, dict[str, Any]]:

@@ -3,6 +3,7 @@ from wellbeing.models.assessments import Assessment, OrgInstrument, RiskSnapshot
 from wellbeing.models.audit import AccessLogEntry, ErasureReceipt
 from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure, RateLimitCounter
 from wellbeing.models.consents import CONSENTS, Consent, ConsentChange
+from wellbeing.models.diary import DiaryEntry, DiaryTag, DiaryTombstone
 from wellbeing.models.counseling import (
     CounselingAppointment,
     CounselingCase,
@@ -25,6 +26,9 @@ __all__ = [
     "CounselingCase",
     "CounselingCaseEvent",
     "CounselingReminder",
+    "DiaryEntry",
+    "DiaryTag",
+    "DiaryTombstone",
     "ErasureReceipt",
     "LoginFailure",
     "OrgInstrument",

@@ -1,0 +1,61 @@
+"""The diary's share of data rights (export, erasure, retention) and its refresh of the risk model."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from wellbeing.clock import utcnow
+from wellbeing.crypto import Keyring
+from wellbeing.diary.entries import TOMBSTONE_DAYS, entry_view
+from wellbeing.models import DiaryEntry, DiaryTombstone, User
+from wellbeing.risk import DIARY_DAYS
+
+TABLES = ("diary_entries", "diary_tags", "diary_tombstones")
+
+
+def export_diary(session: Session, user: User, keyring: Keyring) -> dict:
+    """Every entry with its tags and decrypted note, oldest first."""
+    entries = session.scalars(select(DiaryEntry).where(DiaryEntry.user_id == user.id)
+                              .order_by(DiaryEntry.occurred_at, DiaryEntry.id))
+    return {"entries": [entry_view(entry, keyring) for entry in entries]}
+
+
+def erase_diary(session: Session, user: User, now: datetime) -> dict[str, int]:
+    """Delete every entry (tags go with them) and every tombstone of the user."""
+    entries = select(DiaryEntry.id).where(DiaryEntry.user_id == user.id)
+    tags = session.scalar(select(func.count()).select_from(DiaryEntry).join(DiaryEntry.tags)
+                          .where(DiaryEntry.user_id == user.id)) or 0
+    erased = session.execute(delete(DiaryEntry).where(DiaryEntry.id.in_(entries))).rowcount
+    tombstones = session.execute(delete(DiaryTombstone).where(DiaryTombstone.user_id == user.id)).rowcount
+    return {"diary_entries": erased, "diary_tags": tags, "diary_tombstones": tombstones}
+
+
+def purge_diary(session: Session, org_id: str, cutoff: datetime) -> dict[str, int]:
+    """Retention: entries that occurred before the cutoff; tombstones once no replay could pass the 30-day rule."""
+    people = select(User.id).where(User.org_id == org_id)
+    old = select(DiaryEntry.id).where(DiaryEntry.user_id.in_(people), DiaryEntry.occurred_at < cutoff)
+    tags = session.scalar(select(func.count()).select_from(DiaryEntry).join(DiaryEntry.tags)
+                          .where(DiaryEntry.user_id.in_(people), DiaryEntry.occurred_at < cutoff)) or 0
+    entries = session.execute(delete(DiaryEntry).where(DiaryEntry.id.in_(old))).rowcount
+    stale = max(cutoff, utcnow() - timedelta(days=TOMBSTONE_DAYS))
+    tombstones = session.execute(delete(DiaryTombstone).where(
+        DiaryTombstone.user_id.in_(people), DiaryTombstone.deleted_at < stale)).rowcount
+    return {"diary_entries": entries, "diary_tags": tags, "diary_tombstones": tombstones}
+
+
+def refresh_diary_risk(session: Session, now: datetime) -> int:
+    """Recompute the risk of every agent whose diary window changed lately (new entries, or entries ageing out).
+
+    The model reads the last DIARY_DAYS days, so anyone with an entry in the last DIARY_DAYS + 1 days may
+    have a new result; snapshot_risk stores one only when it differs. Returns the agents recomputed.
+    """
+    from wellbeing.risk_snapshots import recompute_risk
+
+    since = now - timedelta(days=DIARY_DAYS + 1)
+    users = session.scalars(select(DiaryEntry.user_id).where(DiaryEntry.occurred_at >= since)
+                            .group_by(DiaryEntry.user_id)).all()
+    for user_id in users:
+        recompute_risk(session, user_id, now)
+    return len(users)

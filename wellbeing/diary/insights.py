@@ -1,0 +1,144 @@
+"""What an agent's own diary says: grouped in SQL, in the agent's time zone, for the agent alone.
+
+Every figure comes from a grouped query (no entry is loaded into Python). Local hours, weekdays and
+weeks use localtime's offset stretches, so the weeks around a DST change group as lived.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from wellbeing.charts import DayPoint
+from wellbeing.diary.localtime import (
+    day_date,
+    iso_weekday,
+    local_day,
+    local_hour,
+    local_seconds,
+    offset_stretches,
+    week_start,
+)
+from wellbeing.models import DiaryEntry, DiaryTag
+from wellbeing.risk import DIARY_DAYS, DiarySignals
+from wellbeing.vocabulary import tough_call_triggers
+
+DAYS_MIN, DAYS_MAX = 7, 365
+
+_NEGATIVE = case((DiaryEntry.valence == "negative", 1.0), else_=0.0)
+_SIGNED = case((DiaryEntry.valence == "positive", DiaryEntry.intensity),
+               (DiaryEntry.valence == "negative", -DiaryEntry.intensity), else_=0)
+
+
+def _ratio(value) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+def _mean(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def window(now: datetime, days: int) -> tuple[datetime, datetime]:
+    """The insight window: the `days` days up to now."""
+    return now - timedelta(days=days), now
+
+
+def insights(session: Session, user_id: str, tz_name: str, now: datetime, days: int) -> dict[str, Any]:
+    """The caller's insights over the last `days` days (GET /diary/insights)."""
+    tz = ZoneInfo(tz_name)
+    start, end = window(now, days)
+    mine = and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end)
+    seconds = local_seconds(DiaryEntry.occurred_at, offset_stretches(tz, start, end))
+    totals = session.execute(select(func.count(), func.avg(cast(DiaryEntry.intensity, Float)), func.avg(_NEGATIVE),
+                                    func.avg(cast(DiaryEntry.stress, Float))).where(mine)).one()
+    by_emotion = dict(session.execute(
+        select(DiaryEntry.emotion, func.count()).where(mine).group_by(DiaryEntry.emotion)
+        .order_by(func.count().desc(), DiaryEntry.emotion)).all())
+    return {
+        "days": days, "from": start, "to": end, "timezone": tz_name,
+        "entries": totals[0], "mean_intensity": _mean(totals[1]), "negative_share": _ratio(totals[2]),
+        "mean_stress": _mean(totals[3]),
+        "by_emotion": by_emotion,
+        "by_trigger": [{"trigger": key, "count": count, "mean_intensity": _mean(mean), "negative_share": _ratio(share)}
+                       for key, count, mean, share in _by_tag(session, mine, "triggers", func.avg(_NEGATIVE))],
+        "by_signal": [{"signal": key, "count": count, "mean_intensity": _mean(mean)}
+                      for key, count, mean, _ in _by_tag(session, mine, "signals", func.avg(_NEGATIVE))],
+        "by_coping": [{"coping": key, "count": count, "mean_stress": _mean(stress)}
+                      for key, count, _, stress in _by_tag(session, mine, "coping",
+                                                            func.avg(cast(DiaryEntry.stress, Float)))],
+        "by_hour": _pattern(session, mine, local_hour(seconds), range(24), "hour"),
+        "by_weekday": _pattern(session, mine, iso_weekday(local_day(seconds)), range(1, 8), "weekday"),
+        "trend": _weekly(session, mine, week_start(local_day(seconds)), start.astimezone(tz).date(),
+                         end.astimezone(tz).date()),
+    }
+
+
+def _by_tag(session: Session, mine, kind: str, last):
+    return session.execute(
+        select(DiaryTag.key, func.count(), func.avg(cast(DiaryEntry.intensity, Float)), last)
+        .join(DiaryEntry, DiaryEntry.id == DiaryTag.entry_id).where(mine, DiaryTag.kind == kind)
+        .group_by(DiaryTag.key).order_by(func.count().desc(), DiaryTag.key)).all()
+
+
+def _pattern(session: Session, mine, bucket, buckets: range, name: str) -> list[dict[str, Any]]:
+    label = bucket.label(name)
+    rows = {row[0]: row[1:] for row in session.execute(
+        select(label, func.count(), func.avg(_NEGATIVE), func.avg(cast(DiaryEntry.intensity, Float)))
+        .where(mine).group_by(label))}
+    return [{name: b, "count": rows.get(b, (0,))[0], "negative_share": _ratio(rows[b][1]) if b in rows else None,
+             "mean_intensity": _mean(rows[b][2]) if b in rows else None} for b in buckets]
+
+
+def _weekly(session: Session, mine, bucket, first: date, last: date) -> list[dict[str, Any]]:
+    label = bucket.label("week")
+    rows = {day_date(row[0]): row[1:] for row in session.execute(
+        select(label, func.count(), func.avg(_NEGATIVE), func.avg(cast(_SIGNED, Float)))
+        .where(mine).group_by(label))}
+    monday = first - timedelta(days=first.weekday())
+    weeks = []
+    while monday <= last:
+        count, share, mood = rows.get(monday, (0, None, None))
+        weeks.append({"week_start": monday, "entries": count, "negative_share": _ratio(share), "mean_mood": _mean(mood)})
+        monday += timedelta(days=7)
+    return weeks
+
+
+def chart_days(session: Session, user_id: str, tz_name: str, now: datetime, days: int) -> list[DayPoint]:
+    """One point per local day of the window for the mood chart: mean signed intensity, count, tough-call day."""
+    tz = ZoneInfo(tz_name)
+    start, end = window(now, days)
+    day = local_day(local_seconds(DiaryEntry.occurred_at, offset_stretches(tz, start, end))).label("day")
+    tough = (select(DiaryTag.entry_id).where(DiaryTag.kind == "triggers", DiaryTag.key.in_(sorted(tough_call_triggers())))
+             .scalar_subquery())
+    rows = {day_date(row[0]): row[1:] for row in session.execute(
+        select(day, func.avg(cast(_SIGNED, Float)), func.count(), func.max(case((DiaryEntry.id.in_(tough), 1), else_=0)))
+        .where(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end)
+        .group_by(day))}
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    points = []
+    for offset in range((last - first).days + 1):
+        current = first + timedelta(days=offset)
+        mood, count, tough_day = rows.get(current, (None, 0, 0))
+        points.append(DayPoint(current, None if mood is None else round(float(mood), 3), count, bool(tough_day)))
+    return points
+
+
+def risk_signals(session: Session, user_id: str, now: datetime) -> DiarySignals:
+    """The diary inputs of the burnout-risk model: the DIARY_DAYS days before now."""
+    recent = and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at > now - timedelta(days=DIARY_DAYS),
+                  DiaryEntry.occurred_at <= now)
+    negative = DiaryEntry.valence == "negative"
+    count, share, negative_intensity = session.execute(
+        select(func.count(), func.avg(_NEGATIVE),
+               func.avg(case((negative, cast(DiaryEntry.intensity, Float)), else_=None))).where(recent)).one()
+    tough = session.scalar(
+        select(func.count(func.distinct(DiaryTag.entry_id))).join(DiaryEntry, DiaryEntry.id == DiaryTag.entry_id)
+        .where(recent, DiaryTag.kind == "triggers", DiaryTag.key.in_(sorted(tough_call_triggers()))))
+    return DiarySignals(
+        entry_count=count, negative_share=float(share or 0.0),
+        mean_negative_intensity=None if negative_intensity is None else float(negative_intensity),
+        tough_call_triggers=tough or 0,
+    )
