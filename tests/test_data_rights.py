@@ -90,6 +90,13 @@ def _populate(app, world) -> dict:
     set_consents(world, "agent", hr_followup=True, team_aggregates=True)
     world.client.post(f"{API}/assessments", json={"instrument": "burnout1", "answers": {"1": 3}},
                       headers=world.as_("agent"))
+    earlier = (now_utc() - timedelta(hours=1)).isoformat()
+    for note in ("the printer ate my notes", "to be deleted"):
+        entry = world.client.post(f"{API}/diary", headers=world.as_("agent"), json={
+            "occurred_at": earlier, "emotion": "frustrated", "intensity": 7, "triggers": ["customer_complaint"],
+            "coping": ["deep_breathing"], "note": note})
+        assert entry.status_code == 201, entry.json
+    assert world.client.delete(f"{API}/diary/{entry.json['id']}", headers=world.as_("agent")).status_code == 204
     soon = now_utc().replace(microsecond=0) + timedelta(days=2)
     own = self_refer(world, reason="after the third complaint call", reason_category="difficult_customers")
     by_hr = world.client.post(f"{API}/counseling/cases", json={"user_id": world.ids["agent"]},
@@ -153,7 +160,11 @@ def test_the_export_is_the_agents_data_in_plain_words(app, world):
     assert all(r["message"] is None for r in export["counseling"]["reminders"] if r["recipient"] == "hr")
     assert {e["action"] for e in export["access_log"]} >= {"open_case", "read_case", "update_case"}
     assert [r["counts"] for r in export["erasure_receipts"]] == [{
+        "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0,
         "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0, "counseling_cases": 0}]
+    assert [e["note"] for e in export["diary"]["entries"]] == ["the printer ate my notes"]
+    assert export["diary"]["entries"][0]["triggers"] == ["customer_complaint"]
+    assert len(export["diary"]["deleted_entries"]) == 1
 
 
 def test_erasure_leaves_no_row_in_any_wellbeing_table_referencing_the_agent(app, world):
@@ -169,7 +180,8 @@ def test_erasure_leaves_no_row_in_any_wellbeing_table_referencing_the_agent(app,
     assert receipt["counts"] == erased
     # Events: own case opened, proposed, accepted; HR's opened, proposed; alert's opened, follow-up set.
     # Reminders: 24 h and 1 h to both parties for each of the two sessions, and HR's follow-up nudge.
-    assert erased == {"assessments": 1, "risk_snapshots": 1, "counseling_cases": 3, "counseling_case_events": 7, "counseling_appointments": 2,
+    assert erased == {"diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1,
+                      "assessments": 1, "risk_snapshots": 1, "counseling_cases": 3, "counseling_case_events": 7, "counseling_appointments": 2,
                       "counseling_reminders": 9}
 
 
@@ -224,6 +236,12 @@ def test_retention_purges_wellbeing_data_older_than_the_organizations_setting(ap
         world.client.get(f"{API}/counseling/cases/{current['id']}", headers=world.as_("hr"))
         world.client.post(f"{API}/assessments", json={"instrument": "burnout1", "answers": {"1": 2}},
                           headers=world.as_("agent"))
+        for hours in (2, 0):  # one entry a day before T0 (kept neither), one at T0 (deleted: a tombstone)
+            entry = world.client.post(f"{API}/diary", headers=world.as_("agent"), json={
+                "occurred_at": (T0 - timedelta(hours=hours)).isoformat(), "emotion": "tired", "intensity": 4,
+                "signals": ["headache", "poor_sleep"]})
+            assert entry.status_code == 201, entry.json
+        assert world.client.delete(f"{API}/diary/{entry.json['id']}", headers=world.as_("agent")).status_code == 204
     with app.app_context():
         assert send_counseling_reminders(db.session, T0 + timedelta(days=1)) == {"sent": 2, "skipped": 0}
         db.session.remove()
@@ -231,13 +249,15 @@ def test_retention_purges_wellbeing_data_older_than_the_organizations_setting(ap
         hr_patch_appointment(world, old_appointment["id"], state="completed")
         world.client.patch(f"{API}/counseling/cases/{old['id']}", json={"status": "closed"}, headers=world.as_("hr"))
     # Cutoff T0+1d: only the two access-log entries and the questionnaire result (with its risk snapshot)
-    # made at T0 are older.
+    # made at T0 are older, with the diary entry and the tombstone (its two signals go with the entry).
     assert _purge(app, T0 + timedelta(days=31)) == {
+        "diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1,
         "assessments": 1, "risk_snapshots": 1, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0,
         "counseling_cases": 0, "access_log": 2}
     # Cutoff T0+3d: the closed case goes whole (opened, proposed, accepted, completed, closed), with the
     # four settled reminders and the two later log entries; the open case of agent2 stays.
     assert _purge(app, T0 + timedelta(days=33)) == {
+        "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0,
         "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 4, "counseling_case_events": 5, "counseling_appointments": 1,
         "counseling_cases": 1, "access_log": 2}
     with pinned(world, T0 + timedelta(days=33)):

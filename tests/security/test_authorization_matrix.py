@@ -73,6 +73,16 @@ MATRIX = {
     ("POST", "/api/v1/assessments"): AGENTS,
     ("GET", "/api/v1/assessments/<assessment_id>"): OWN_AGENT_OBJECT,
     ("GET", "/api/v1/me/risk"): AGENTS,
+    ("GET", "/api/v1/emotions"): ANY_USER,
+    ("GET", "/api/v1/diary"): AGENTS,
+    ("POST", "/api/v1/diary"): AGENTS,
+    ("POST", "/api/v1/diary/batch"): AGENTS,
+    ("GET", "/api/v1/diary/insights"): AGENTS,
+    ("GET", "/api/v1/diary/chart.png"): AGENTS,
+    ("GET", "/api/v1/diary/chart.svg"): AGENTS,
+    ("GET", "/api/v1/diary/<entry_id>"): OWN_AGENT_OBJECT,
+    ("PATCH", "/api/v1/diary/<entry_id>"): OWN_AGENT_OBJECT,
+    ("DELETE", "/api/v1/diary/<entry_id>"): OWN_AGENT_OBJECT,
     ("GET", "/api/v1/me/consents"): ANY_USER,
     ("PUT", "/api/v1/me/consents"): ANY_USER,
     ("GET", "/api/v1/me/consents/history"): ANY_USER,
@@ -135,7 +145,10 @@ def _targets(world, api_key_id: str) -> dict[str, str]:
     assessment = world.client.post("/api/v1/assessments", headers=world.as_("agent"),
                                    json={"instrument": "phq4", "answers": {"1": 0, "2": 1, "3": 0, "4": 1}})
     assert assessment.status_code == 201, assessment.json
-    return {"team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
+    entry = world.client.post("/api/v1/diary", headers=world.as_("agent"),
+                              json={"occurred_at": now_utc().isoformat(), "emotion": "calm", "intensity": 3})
+    assert entry.status_code == 201, entry.json
+    return {"entry_id": entry.json["id"],"team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
             "instrument_id": "phq4", "assessment_id": assessment.json["id"], "receipt_id": receipt,
             "case_id": case["id"], "appointment_id": appointment.json["id"]}
 

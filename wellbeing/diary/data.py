@@ -6,9 +6,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from wellbeing.clock import utcnow
 from wellbeing.crypto import Keyring
-from wellbeing.diary.entries import TOMBSTONE_DAYS, entry_view
+from wellbeing.diary.entries import entry_view
 from wellbeing.models import DiaryEntry, DiaryTombstone, User
 from wellbeing.risk import DIARY_DAYS
 
@@ -16,10 +15,13 @@ TABLES = ("diary_entries", "diary_tags", "diary_tombstones")
 
 
 def export_diary(session: Session, user: User, keyring: Keyring) -> dict:
-    """Every entry with its tags and decrypted note, oldest first."""
+    """Every entry with its tags and decrypted note, oldest first, and the ids of deleted entries."""
     entries = session.scalars(select(DiaryEntry).where(DiaryEntry.user_id == user.id)
                               .order_by(DiaryEntry.occurred_at, DiaryEntry.id))
-    return {"entries": [entry_view(entry, keyring) for entry in entries]}
+    deleted = session.scalars(select(DiaryTombstone).where(DiaryTombstone.user_id == user.id)
+                              .order_by(DiaryTombstone.deleted_at, DiaryTombstone.id))
+    return {"entries": [entry_view(entry, keyring) for entry in entries],
+            "deleted_entries": [{"id": t.id, "deleted_at": t.deleted_at} for t in deleted]}
 
 
 def erase_diary(session: Session, user: User, now: datetime) -> dict[str, int]:
@@ -33,15 +35,18 @@ def erase_diary(session: Session, user: User, now: datetime) -> dict[str, int]:
 
 
 def purge_diary(session: Session, org_id: str, cutoff: datetime) -> dict[str, int]:
-    """Retention: entries that occurred before the cutoff; tombstones once no replay could pass the 30-day rule."""
+    """Retention: entries that occurred before the cutoff, and tombstones of deletions before it.
+
+    A tombstone outlives any replay that matters: retention is at least 30 days, and a create older than
+    30 days is refused by the backdating rule anyway.
+    """
     people = select(User.id).where(User.org_id == org_id)
     old = select(DiaryEntry.id).where(DiaryEntry.user_id.in_(people), DiaryEntry.occurred_at < cutoff)
     tags = session.scalar(select(func.count()).select_from(DiaryEntry).join(DiaryEntry.tags)
                           .where(DiaryEntry.user_id.in_(people), DiaryEntry.occurred_at < cutoff)) or 0
     entries = session.execute(delete(DiaryEntry).where(DiaryEntry.id.in_(old))).rowcount
-    stale = max(cutoff, utcnow() - timedelta(days=TOMBSTONE_DAYS))
     tombstones = session.execute(delete(DiaryTombstone).where(
-        DiaryTombstone.user_id.in_(people), DiaryTombstone.deleted_at < stale)).rowcount
+        DiaryTombstone.user_id.in_(people), DiaryTombstone.deleted_at < cutoff)).rowcount
     return {"diary_entries": entries, "diary_tags": tags, "diary_tombstones": tombstones}
 
 

@@ -31,7 +31,6 @@ BACKDATE_LIMIT = timedelta(days=30)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 NOTE_MAX = 2000
 BATCH_MAX = 500
-TOMBSTONE_DAYS = 31
 VOCABULARY_KIND = {"triggers": "triggers", "signals": "signals", "coping": "coping"}
 EDITABLE = ("occurred_at", "emotion", "intensity", "triggers", "signals", "stress", "coping", "note", "after_call")
 

@@ -81,7 +81,7 @@ class DiaryTag(db.Model):
 class DiaryTombstone(db.Model):
     """The id of a deleted entry, so a phone that replays its create after the delete cannot bring it back.
 
-    It holds no content. Kept 31 days: a replay of anything older fails the 30-day rule anyway.
+    It holds no content, and goes with the organization's retention period (at least 30 days, the backdating limit).
     """
 
     __tablename__ = "diary_tombstones"
