@@ -39,7 +39,10 @@ def register(app: Flask) -> None:
     @click.option("--seed", type=int, default=7, show_default=True, help="Random seed")
     def seed_demo(agents: int | None, teams: int | None, months: int, seed: int) -> None:
         """Create the demo organization (once) and print its logins."""
-        summary = demo.seed_demo(db.session, utcnow(), agents=agents, teams=teams, seed=seed, months=months)
+        from api.keyring import keyring
+
+        summary = demo.seed_demo(db.session, utcnow(), agents=agents, teams=teams, seed=seed, months=months,
+                                 keyring=keyring())
         click.echo(("Created" if summary.created else "Found") + f" demo organization {summary.org_id}")
         click.echo(f"Every demo login uses the password: {demo.DEMO_PASSWORD}")
         for role, email, team in summary.logins:

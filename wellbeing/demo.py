@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session
 from wellbeing import passwords
 from wellbeing.counseling.demo import seed_counseling
 from wellbeing.db import new_id
+from wellbeing.crypto import Keyring
 from wellbeing.demo_assessments import seed_assessment_history
+from wellbeing.demo_diary import DemoAgent, seed_diary_history
+from wellbeing.diary.data import refresh_diary_risk
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
 
 DEMO_DOMAIN = "demo.example"
@@ -71,7 +74,7 @@ def _summary(session: Session, org: Organization) -> DemoSummary:
 
 
 def seed_demo(session: Session, now: datetime, agents: int | None = None, teams: int | None = None, seed: int = 7,
-              months: int = 6) -> DemoSummary:
+              months: int = 6, keyring: Keyring | None = None) -> DemoSummary:
     """Create the demo organization with `months` months of history unless it exists; every login uses DEMO_PASSWORD."""
     existing = session.scalar(select(User).where(User.email == f"admin@{DEMO_DOMAIN}"))
     if existing is not None:
@@ -93,6 +96,7 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
     person(f"hr@{DEMO_DOMAIN}", "Hannah HR", "hr")
     session.flush()
     strains = []
+    diarists = []
     for index, size in enumerate(_team_sizes(agents, teams)):
         name = TEAM_NAMES[index % len(TEAM_NAMES)] + ("" if index < len(TEAM_NAMES) else f" {index // len(TEAM_NAMES) + 1}")
         team = Team(id=new_id(), org_id=org.id, name=name, created_at=now)
@@ -105,10 +109,13 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
             session.flush()
             session.add(TeamMembership(user_id=agent.id, team_id=team.id, valid_from=since))
             strains.append((agent.id, agent_strain(n - 1, index, seed)))
+            diarists.append(DemoAgent(agent.id, strains[-1][1], index, agent.timezone))
     session.flush()
     seed_counseling(session, org, now, rng)
     session.commit()
     seed_assessment_history(session, strains, now, months, seed)
+    seed_diary_history(session, diarists, now, months, seed, keyring)
+    refresh_diary_risk(session, now)  # today's risk results, with the diary signals
     summary = _summary(session, org)
     summary.created = True
     return summary
