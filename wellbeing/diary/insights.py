@@ -52,23 +52,27 @@ def insights(session: Session, user_id: str, tz_name: str, now: datetime, days: 
     start, end = window(now, days)
     mine = and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end)
     seconds = local_seconds(DiaryEntry.occurred_at, offset_stretches(tz, start, end))
-    totals = session.execute(select(func.count(), func.avg(cast(DiaryEntry.intensity, Float)), func.avg(_NEGATIVE),
-                                    func.avg(cast(DiaryEntry.stress, Float))).where(mine)).one()
-    by_emotion = dict(session.execute(
-        select(DiaryEntry.emotion, func.count()).where(mine).group_by(DiaryEntry.emotion)
-        .order_by(func.count().desc(), DiaryEntry.emotion)).all())
+    # One grouped pass per family: emotions (their sums give the totals), tags of every kind, then local time.
+    emotions = session.execute(
+        select(DiaryEntry.emotion, func.count(), func.sum(cast(DiaryEntry.intensity, Float)), func.sum(_NEGATIVE),
+               func.sum(cast(DiaryEntry.stress, Float)), func.count(DiaryEntry.stress))
+        .where(mine).group_by(DiaryEntry.emotion)).all()
+    entries = sum(row[1] for row in emotions)
+    stressed = sum(row[5] for row in emotions)
+    tags = _by_tag(session, mine)
     return {
         "days": days, "from": start, "to": end, "timezone": tz_name,
-        "entries": totals[0], "mean_intensity": _mean(totals[1]), "negative_share": _ratio(totals[2]),
-        "mean_stress": _mean(totals[3]),
-        "by_emotion": by_emotion,
+        "entries": entries,
+        "mean_intensity": _mean(sum(row[2] for row in emotions) / entries) if entries else None,
+        "negative_share": _ratio(sum(row[3] for row in emotions) / entries) if entries else None,
+        "mean_stress": _mean(sum(row[4] or 0 for row in emotions) / stressed) if stressed else None,
+        "by_emotion": {emotion: count for emotion, count, *_ in sorted(emotions, key=lambda r: (-r[1], r[0]))},
         "by_trigger": [{"trigger": key, "count": count, "mean_intensity": _mean(mean), "negative_share": _ratio(share)}
-                       for key, count, mean, share in _by_tag(session, mine, "triggers", func.avg(_NEGATIVE))],
+                       for key, count, mean, share, _ in tags.get("triggers", [])],
         "by_signal": [{"signal": key, "count": count, "mean_intensity": _mean(mean)}
-                      for key, count, mean, _ in _by_tag(session, mine, "signals", func.avg(_NEGATIVE))],
+                      for key, count, mean, _, _ in tags.get("signals", [])],
         "by_coping": [{"coping": key, "count": count, "mean_stress": _mean(stress)}
-                      for key, count, _, stress in _by_tag(session, mine, "coping",
-                                                            func.avg(cast(DiaryEntry.stress, Float)))],
+                      for key, count, _, _, stress in tags.get("coping", [])],
         "by_hour": _pattern(session, mine, local_hour(seconds), range(24), "hour"),
         "by_weekday": _pattern(session, mine, iso_weekday(local_day(seconds)), range(1, 8), "weekday"),
         "trend": _weekly(session, mine, week_start(local_day(seconds)), start.astimezone(tz).date(),
@@ -76,11 +80,17 @@ def insights(session: Session, user_id: str, tz_name: str, now: datetime, days: 
     }
 
 
-def _by_tag(session: Session, mine, kind: str, last):
-    return session.execute(
-        select(DiaryTag.key, func.count(), func.avg(cast(DiaryEntry.intensity, Float)), last)
-        .join(DiaryEntry, DiaryEntry.id == DiaryTag.entry_id).where(mine, DiaryTag.kind == kind)
-        .group_by(DiaryTag.key).order_by(func.count().desc(), DiaryTag.key)).all()
+def _by_tag(session: Session, mine) -> dict[str, list[tuple]]:
+    """Per kind: (key, count, mean intensity, negative share, mean stress), most frequent first."""
+    rows = session.execute(
+        select(DiaryTag.kind, DiaryTag.key, func.count(), func.avg(cast(DiaryEntry.intensity, Float)),
+               func.avg(_NEGATIVE), func.avg(cast(DiaryEntry.stress, Float)))
+        .join(DiaryEntry, DiaryEntry.id == DiaryTag.entry_id).where(mine)
+        .group_by(DiaryTag.kind, DiaryTag.key).order_by(DiaryTag.kind, func.count().desc(), DiaryTag.key)).all()
+    grouped: dict[str, list[tuple]] = {}
+    for kind, *rest in rows:
+        grouped.setdefault(kind, []).append(tuple(rest))
+    return grouped
 
 
 def _pattern(session: Session, mine, bucket, buckets: range, name: str) -> list[dict[str, Any]]:
