@@ -60,13 +60,17 @@ def _verification_failed(header: dict, payload: dict):
 
 @jwt.token_in_blocklist_loader
 def _revoked_session(header: dict, payload: dict) -> bool:
+    # One query answers both questions: is the sign-in live, and who is it (the user loader below reuses it).
     sid = payload.get("sid")
-    return not sid or not identity.session_is_active(db.session, sid, utcnow())
+    user = identity.active_session_user(db.session, sid, payload.get("sub"), utcnow()) if sid else None
+    g.jwt_session_user = user
+    return user is None
 
 
 @jwt.user_lookup_loader
 def _load_user(header: dict, payload: dict) -> User | None:
-    return db.session.get(User, payload["sub"])
+    user = g.pop("jwt_session_user", None)
+    return user if user is not None and user.id == payload["sub"] else db.session.get(User, payload["sub"])
 
 
 def _with_security(wrapper, fn, security):

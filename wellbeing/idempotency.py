@@ -27,14 +27,16 @@ def create_once(
     build: Callable[[], M],
     owned: Callable[[M], bool],
     after: Callable[[M], None] | None = None,
+    known_new: bool = False,
 ) -> tuple[M, bool]:
     """Create ``build()`` under ``obj_id`` unless that id exists; return (object, created).
 
     The primary key makes this hold under concurrency: a racing insert of the same id
     fails on the constraint and is then answered like a replay. ``after`` adds rows
-    that need the new row to exist first, in the same transaction.
+    that need the new row to exist first, in the same transaction. ``known_new`` skips the first
+    lookup when the caller has just seen that the id is free (a race still ends as a replay).
     """
-    if obj_id is not None:
+    if obj_id is not None and not known_new:
         existing = session.get(model, obj_id)
         if existing is not None:
             return _replay(existing, fingerprint, owned), False

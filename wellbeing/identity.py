@@ -102,14 +102,13 @@ def revoke_session(session: Session, session_id: str, now: datetime, reason: str
     session.commit()
 
 
-def session_is_active(session: Session, session_id: str, now: datetime) -> bool:
-    """True while the sign-in has not been revoked or expired."""
-    found = session.scalar(
-        select(func.count()).select_from(AuthSession).where(
-            AuthSession.id == session_id, AuthSession.revoked_at.is_(None), AuthSession.expires_at > now
-        )
+def active_session_user(session: Session, session_id: str, user_id: str | None, now: datetime) -> User | None:
+    """The user of a live (not revoked, not expired) sign-in, or None."""
+    return session.scalar(
+        select(User).join(AuthSession, AuthSession.user_id == User.id).where(
+            AuthSession.id == session_id, User.id == user_id, AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now)
     )
-    return bool(found)
 
 
 def revoke_user_sessions(session: Session, user_id: str, now: datetime, reason: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,10 +109,20 @@ def create_entry(session: Session, user: User, data: Mapping[str, Any], fingerpr
     """Store one entry, idempotent on its client id; returns (entry, created)."""
     check_entry(data, now)
     entry_id = str(data["id"]) if data.get("id") else None
-    _refuse_deleted(session, entry_id)
+    # One look-up tells a new id from a stored entry and from a deleted one.
+    taken = entry_id is not None and _id_state(session, entry_id)
+    if taken == "deleted":
+        raise Conflict("This entry was deleted; its id cannot be used again.", code="entry_deleted")
     return create_once(session, DiaryEntry, entry_id, fingerprint,
                        lambda: _build(user, data, entry_id or new_id(), keyring, now),
-                       lambda existing: existing.user_id == user.id)
+                       lambda existing: existing.user_id == user.id, known_new=not taken)
+
+
+def _id_state(session: Session, entry_id: str) -> str | None:
+    """"stored", "deleted", or None when the id is free."""
+    return session.scalars(
+        select(literal("stored")).where(DiaryEntry.id == entry_id)
+        .union_all(select(literal("deleted")).where(DiaryTombstone.id == entry_id))).first()
 
 
 def create_batch(session: Session, user: User, items: list[tuple[Mapping[str, Any] | None, str | None, dict | None]],
