@@ -11,7 +11,7 @@ from api.errors import problem
 from api.extensions import jwt
 from wellbeing import identity
 from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.db import db, write_intent
 from wellbeing.errors import Forbidden, Unauthorized
 from wellbeing.models import User
 
@@ -86,7 +86,11 @@ def login_required(*roles: str, refresh: bool = False, any_token: bool = False):
     def decorator(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
-            verify_jwt_in_request(refresh=refresh, verify_type=not any_token)
+            # The sign-in check only reads: on SQLite it must not take the write lock a POST's own work
+            # needs (that would serialize whole requests), so it runs in a reader transaction ended here.
+            with write_intent(False):
+                verify_jwt_in_request(refresh=refresh, verify_type=not any_token)
+                db.session.commit()
             if roles and current_user.role not in roles:
                 raise Forbidden("Your role may not do this.")
             return fn(*args, **kwargs)

@@ -113,9 +113,39 @@ def create_entry(session: Session, user: User, data: Mapping[str, Any], fingerpr
     taken = entry_id is not None and _id_state(session, entry_id)
     if taken == "deleted":
         raise Conflict("This entry was deleted; its id cannot be used again.", code="entry_deleted")
+    if not taken:
+        entry = _build(user, data, entry_id or new_id(), keyring, now)
+        entry.request_fingerprint = fingerprint
+        if insert_entries(session, [entry]):
+            return entry, True
+        # A concurrent request stored this id in between: answer as for a replay.
     return create_once(session, DiaryEntry, entry_id, fingerprint,
                        lambda: _build(user, data, entry_id or new_id(), keyring, now),
-                       lambda existing: existing.user_id == user.id, known_new=not taken)
+                       lambda existing: existing.user_id == user.id)
+
+
+_ENTRY_COLUMNS = tuple(column.key for column in DiaryEntry.__table__.columns)
+_TAG_COLUMNS = tuple(column.key for column in DiaryTag.__table__.columns)
+
+
+def insert_entries(session: Session, entries: list[DiaryEntry]) -> bool:
+    """Insert built (unsaved) entries and their tags with two Core statements and commit; False on a taken id.
+
+    The hot write path: no unit-of-work bookkeeping and no re-read; the objects stay as built (transient)
+    and serve the response. On a unique-key clash nothing is stored and the caller settles each entry.
+    """
+    rows = [{key: getattr(entry, key) for key in _ENTRY_COLUMNS} for entry in entries]
+    tags = [{key: (entry.id if key == "entry_id" else getattr(tag, key)) for key in _TAG_COLUMNS}
+            for entry in entries for tag in entry.tags]
+    try:
+        session.execute(DiaryEntry.__table__.insert(), rows)
+        if tags:
+            session.execute(DiaryTag.__table__.insert(), tags)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
 
 
 def _id_state(session: Session, entry_id: str) -> str | None:
@@ -180,12 +210,7 @@ def _insert_fresh(session: Session, user: User, fresh: list[tuple[int, DiaryEntr
                   keyring: Keyring, now: datetime) -> None:
     if not fresh:
         return
-    session.add_all(entry for _, entry in fresh)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-    else:
+    if insert_entries(session, [entry for _, entry in fresh]):
         for position, entry in fresh:
             results[position] = BatchResult(entry.id, "created", entry=entry)
         return
