@@ -9,6 +9,7 @@ from wellbeing.models.counseling import (
     CounselingCaseEvent,
     CounselingReminder,
 )
+from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.users import ROLES, User
 
@@ -19,16 +20,21 @@ __all__ = [
     "ApiKey",
     "Assessment",
     "AuthSession",
+    "CallEvent",
     "Consent",
     "ConsentChange",
     "CounselingAppointment",
     "CounselingCase",
     "CounselingCaseEvent",
     "CounselingReminder",
+    "Device",
     "ErasureReceipt",
     "LoginFailure",
     "OrgInstrument",
     "Organization",
+    "Prompt",
+    "PromptDelivery",
+    "PromptSettings",
     "RateLimitCounter",
     "RiskSnapshot",
     "Team",
