@@ -70,11 +70,15 @@ def register_blueprints(app: Flask) -> None:
         consents,
         counseling,
         data_rights,
+        devices,
+        events,
+        exercises,
         health,
         instruments,
         me,
         my_counseling,
         org,
+        prompts,
         risk,
         teams,
         tokens,
@@ -86,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         tokens, org, teams, users, api_keys, me,
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
+        exercises, prompts, devices, events,
     )
     for module in resources:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)

@@ -1,4 +1,4 @@
-"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | generate-data-key``."""
+"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | scheduler | generate-data-key``."""
 from __future__ import annotations
 
 import click
@@ -44,6 +44,14 @@ def register(app: Flask) -> None:
         click.echo(f"Every demo login uses the password: {demo.DEMO_PASSWORD}")
         for role, email, team in summary.logins:
             click.echo(f"  {role:<10} {email:<34} {team}")
+
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Run every job once and exit")
+    def scheduler(once: bool) -> None:
+        """Run the scheduler process (prompts, reminders, retention) until SIGTERM."""
+        from api import scheduler as jobs
+
+        (jobs.run_once if once else jobs.run_forever)(app)
 
     @app.cli.command("generate-data-key")
     def generate_data_key() -> None:

@@ -24,6 +24,7 @@ def insert_prompts(session: Session, rows: list[dict]) -> int:
     if not rows:
         return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(Prompt).on_conflict_do_nothing(index_elements=["user_id", "kind", "due_at"])
-    result = session.execute(stmt, rows)
-    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(rows)
+    stmt = (dialect.insert(Prompt).on_conflict_do_nothing(index_elements=["user_id", "kind", "due_at"])
+            .returning(Prompt.id))
+    # Core, not the ORM: many rows in a few statements, and RETURNING names only the rows really inserted
+    return len(session.connection().execute(stmt, rows).all())
