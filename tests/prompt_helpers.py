@@ -33,6 +33,10 @@ def add_prompt(app, user_id: str, due_at: datetime, status: str = "scheduled", k
         return prompt.id
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # dispatchers open many connections at once
+
+
 class Receiver:
     """A real HTTP webhook receiver in a thread: `ok` (checks the signature), `fail` (500), `gone` (410),
     `hang` (never answers until closed) or `reset` (drops the connection)."""
@@ -42,6 +46,7 @@ class Receiver:
         self.keys: Counter[str] = Counter()
         self.bodies: list[dict] = []
         self.bad_signatures = 0
+        self.delay = 0.0  # seconds each answer takes (a receiver with some latency)
         self.release = threading.Event()
         self.lock = threading.Lock()
         receiver = self
@@ -59,6 +64,8 @@ class Receiver:
                 if receiver.mode == "hang":
                     receiver.release.wait(10)
                     return
+                if receiver.delay:
+                    receiver.release.wait(receiver.delay)
                 expected = "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
                 with receiver.lock:
                     if not hmac.compare_digest(expected, self.headers.get("X-Wellbeing-Signature", "")):
@@ -70,7 +77,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
