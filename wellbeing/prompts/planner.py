@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing.db import write_intent
 from wellbeing.models import Prompt, PromptSettings, User
-from wellbeing.planning import plan_prompts
+from wellbeing.planning import default_prompt_settings, plan_prompts
 from wellbeing.prompts.rows import insert_prompts, prompt_row
 from wellbeing.prompts.settings import schedule_of, settings_row
 
@@ -41,7 +41,10 @@ def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict
                 return counts
             rows: list[dict] = []
             for user, settings in batch:
-                settings = settings or settings_row(session, user.id, now)
+                if settings is None:
+                    # Known to be missing (the outer join said so): no lookup, one flush for the batch
+                    settings = PromptSettings(user_id=user.id, settings=default_prompt_settings(), updated_at=now)
+                    session.add(settings)
                 start = max(settings.planned_until or now, now)
                 rows.extend(_planned_rows(user, settings, start, now + HORIZON, now))
                 settings.planned_until = now + HORIZON
