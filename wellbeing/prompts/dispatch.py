@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from wellbeing.crypto import Keyring
@@ -105,44 +105,48 @@ def _deliver_batch(session: Session, ids: list[str], now: datetime, channel: Cha
 
 
 def _record(session: Session, prompts, devices, outcomes, now: datetime) -> dict[str, int]:
+    """Log every attempt and settle each prompt: a few statements per batch, not a few per prompt."""
     counts = {"sent": 0, "retry": 0, "deliveries": len(outcomes)}
     by_prompt: dict[str, list[DeliveryResult]] = {}
+    log = []
     with write_intent():
         for (prompt, device, _), result in outcomes:
             by_prompt.setdefault(prompt.id, []).append(result)
-            session.add(PromptDelivery(prompt_id=prompt.id, device_id=device.id, attempt=prompt.attempts, at=now,
-                                       ok=result.ok, permanent=result.permanent, status_code=result.status,
-                                       error=(result.error or "")[:200] or None))
-            _note_device(session, device, result, now)
+            log.append({"prompt_id": prompt.id, "device_id": device.id, "attempt": prompt.attempts, "at": now,
+                        "ok": result.ok, "permanent": result.permanent, "status_code": result.status,
+                        "error": (result.error or "")[:200] or None})
+            _note_device(device, result, now)
+        if log:
+            session.execute(insert(PromptDelivery), log)
+        sent = []
         for prompt in prompts:
             results = by_prompt.get(prompt.id, [])
             # The in-app inbox always has it: no device, or only devices that refuse for good, still counts as sent
             if not results or any(r.ok for r in results) or all(r.permanent for r in results):
-                values = {"status": "sent", "sent_at": now, "claimed_until": None}
-                counts["sent"] += 1
-            else:
-                wait = max([retry_delay(prompt.attempts)] + [r.retry_after for r in results if r.retry_after])
-                values = {"next_attempt_at": now + wait, "claimed_until": None}
-                counts["retry"] += 1
-            session.execute(update(Prompt).where(Prompt.id == prompt.id, Prompt.status.in_(LIVE)).values(**values),
+                sent.append(prompt.id)
+                continue
+            wait = max([retry_delay(prompt.attempts)] + [r.retry_after for r in results if r.retry_after])
+            session.execute(update(Prompt).where(Prompt.id == prompt.id, Prompt.status.in_(LIVE))
+                            .values(next_attempt_at=now + wait, claimed_until=None),
                             execution_options={"synchronize_session": False})
+            counts["retry"] += 1
+        if sent:
+            # A prompt the agent dismissed meanwhile stays dismissed
+            session.execute(update(Prompt).where(Prompt.id.in_(sent), Prompt.status.in_(LIVE))
+                            .values(status="sent", sent_at=now, claimed_until=None),
+                            execution_options={"synchronize_session": False})
+            counts["sent"] += len(sent)
         session.commit()
     return counts
 
 
-def _note_device(session: Session, device: Device, result: DeliveryResult, now: datetime) -> None:
-    if result.ok:
-        values = {"permanent_failures": 0}
-    elif result.permanent:
-        values = {"permanent_failures": Device.permanent_failures + 1}
-    else:
+def _note_device(device: Device, result: DeliveryResult, now: datetime) -> None:
+    """Count a device's permanent failures in a row, disabling it at the limit; a success resets the count."""
+    if result.ok and device.permanent_failures == 0 or not (result.ok or result.permanent):
         return
-    session.execute(update(Device).where(Device.id == device.id).values(**values),
-                    execution_options={"synchronize_session": False})
-    if result.permanent:
-        session.execute(update(Device).where(Device.id == device.id, Device.disabled_at.is_(None),
-                                             Device.permanent_failures >= DISABLE_AFTER).values(disabled_at=now),
-                        execution_options={"synchronize_session": False})
+    device.permanent_failures = 0 if result.ok else device.permanent_failures + 1
+    if device.permanent_failures >= DISABLE_AFTER and device.disabled_at is None:
+        device.disabled_at = now
 
 
 def _z(moment: datetime) -> str:
