@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import multiprocessing
 import os
 import platform
 import resource
@@ -36,8 +37,8 @@ class _Receiver(ThreadingHTTPServer):
     daemon_threads = True
 
 
-def _receiver() -> tuple[_Receiver, list[tuple[str, float]]]:
-    """A local webhook receiver that answers 204 and notes (Idempotency-Key, arrival time)."""
+def _serve(port_out) -> None:
+    """A webhook receiver answering 204 and noting (Idempotency-Key, arrival time); GET returns the notes."""
     arrivals: list[tuple[str, float]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -53,9 +54,38 @@ def _receiver() -> tuple[_Receiver, list[tuple[str, float]]]:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
+        def do_GET(self) -> None:
+            body = json.dumps(arrivals).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
     server = _Receiver(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, arrivals
+    port_out.send(server.server_address[1])
+    server.serve_forever()
+
+
+class Receiver:
+    """The receiver in its own process, so it does not share the dispatcher's interpreter lock."""
+
+    def __init__(self) -> None:
+        parent, child = multiprocessing.Pipe()
+        self.process = multiprocessing.get_context("fork").Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        self.port = parent.recv()
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+
+    def arrivals(self) -> list[tuple[str, float]]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", "/arrivals")
+        notes = json.loads(conn.getresponse().read())
+        conn.close()
+        return [tuple(note) for note in notes]
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.join(10)
 
 
 @contextlib.contextmanager
@@ -178,8 +208,8 @@ def bench_dispatch(app, agent_ids: list[str], count: int) -> list[dict]:
     from wellbeing.db import db
     from wellbeing.prompts.dispatch import Channel, dispatch_due
 
-    server, arrivals = _receiver()
-    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    receiver = Receiver()
+    url = receiver.url
     now = datetime.now(timezone.utc)
     _seed_due(app, agent_ids, count, [now - timedelta(seconds=1)] * count, url)
     with app.app_context():
@@ -187,16 +217,17 @@ def bench_dispatch(app, agent_ids: list[str], count: int) -> list[dict]:
         counts = dispatch_due(db.session, now, Channel(keyring(), allow_private=True), max_batches=10_000)
         seconds = time.perf_counter() - began
         db.session.remove()
+    arrivals = receiver.arrivals()
     delivered, received = len({key for key, _ in arrivals}), len(arrivals)
     body = json.dumps({"id": "x", "kind": "break"}).encode()
     began = time.perf_counter()
     for n in range(count):
-        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", receiver.port, timeout=10)
         conn.request("POST", "/hook", body=body, headers={"Content-Type": "application/json", "Idempotency-Key": str(n)})
         conn.getresponse().read()
         conn.close()
     bare = time.perf_counter() - began
-    server.shutdown()
+    receiver.close()
     rate, bare_rate = counts["sent"] / seconds, count / bare
     return [_row(f"dispatch {count} due prompts", "throughput", rate, "prompts/s", "bare POST loop", bare_rate,
                  "> 1000/s", rate > 1000),
@@ -210,8 +241,8 @@ def bench_lateness(app, agent_ids: list[str], rate: int, seconds: int) -> list[d
     from wellbeing.db import db
     from wellbeing.prompts.dispatch import Channel, dispatch_due
 
-    server, arrivals = _receiver()
-    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    receiver = Receiver()
+    url = receiver.url
     count = rate * seconds
     start = datetime.now(timezone.utc) + timedelta(seconds=2)
     due = [start + timedelta(seconds=n / rate) for n in range(count)]
@@ -220,12 +251,14 @@ def bench_lateness(app, agent_ids: list[str], rate: int, seconds: int) -> list[d
     end = time.time() + seconds + 8
     with app.app_context():
         channel = Channel(keyring(), allow_private=True)
-        while time.time() < end and len(arrivals) < count:
+        sent = 0
+        while time.time() < end and sent < count:
             tick = time.time()
-            dispatch_due(db.session, datetime.now(timezone.utc), channel)
+            sent += dispatch_due(db.session, datetime.now(timezone.utc), channel)["sent"]
             time.sleep(max(0.0, 1.0 - (time.time() - tick)))
         db.session.remove()
-    server.shutdown()
+    arrivals = receiver.arrivals()
+    receiver.close()
     lateness = sorted(at - due_of[key].timestamp() for key, at in arrivals if key in due_of)
 
     def pct(p: float) -> float:
