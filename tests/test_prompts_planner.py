@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.prompt_helpers import API
 from wellbeing.db import db
@@ -83,12 +83,14 @@ def test_prompts_fall_only_in_work_hours_outside_quiet_hours_under_the_cap(app, 
 def test_two_planners_racing_insert_each_prompt_once(app, world, session):
     start = datetime(2030, 3, 4, 6, tzinfo=UTC)
     with app.app_context():
-        top_up_plans(db.session, start)
+        first = top_up_plans(db.session, start)
         # Forget the bookkeeping, as a second scheduler process would not have seen it: same rows, no duplicates
         db.session.execute(db.text("UPDATE prompt_settings SET planned_until = NULL"))
         db.session.commit()
         again = top_up_plans(db.session, start)
         db.session.remove()
-    assert again["prompts"] == 0 and again["agents"] >= 3
+    assert again == first and again["agents"] >= 3 and again["planned"] > 0
+    stored = session.scalar(select(func.count()).select_from(Prompt).where(Prompt.due_at >= start))
+    assert stored == first["planned"]
     dues = _dues(session, world.ids["agent"], start)
     assert dues and len(dues) == len(set(dues))

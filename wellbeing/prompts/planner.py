@@ -26,8 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict[str, int]:
-    """Extend every agent's planned prompts to now + HORIZON, a batch of agents per transaction."""
-    counts = {"agents": 0, "prompts": 0}
+    """Extend every agent's planned prompts to now + HORIZON, a batch of agents per transaction.
+
+    Returns the agents topped up and the prompts planned for them (any that existed already are skipped).
+    """
+    counts = {"agents": 0, "planned": 0}
     after = ""
     with write_intent():
         while True:
@@ -48,7 +51,8 @@ def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict
                 start = max(settings.planned_until or now, now)
                 rows.extend(_planned_rows(user, settings, start, now + HORIZON, now))
                 settings.planned_until = now + HORIZON
-            counts["prompts"] += insert_prompts(session, rows)
+            insert_prompts(session, rows)
+            counts["planned"] += len(rows)
             counts["agents"] += len(batch)
             session.commit()
             after = batch[-1][0].id

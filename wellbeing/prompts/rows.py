@@ -19,12 +19,11 @@ def prompt_row(user_id: str, planned: PlannedPrompt, now: datetime) -> dict:
             "created_at": now}
 
 
-def insert_prompts(session: Session, rows: list[dict]) -> int:
-    """Insert the rows, skipping any whose (user, kind, due time) exists already; returns how many were new."""
+def insert_prompts(session: Session, rows: list[dict]) -> None:
+    """Insert the rows, skipping any whose (user, kind, due time) exists already."""
     if not rows:
-        return 0
+        return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(Prompt).on_conflict_do_nothing(index_elements=["user_id", "kind", "due_at"])
-            .returning(Prompt.id))
-    # Core, not the ORM: many rows in a few statements, and RETURNING names only the rows really inserted
-    return len(session.connection().execute(stmt, rows).all())
+    stmt = dialect.insert(Prompt).on_conflict_do_nothing(index_elements=["user_id", "kind", "due_at"])
+    # Core executemany, not the ORM, and no RETURNING: psycopg pipelines it instead of parsing one huge statement
+    session.connection().execute(stmt, rows)
