@@ -27,8 +27,10 @@ migrate: install
 run: migrate
 	$(BIN)/flask --app wsgi seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)  (console: http://$(HOST):$(PORT)/console, API docs: http://$(HOST):$(PORT)/docs)"
-	CONSOLE_SHOW_DEMO_LOGINS=1 $(BIN)/gunicorn --worker-class gthread --workers $(WORKERS) --threads $(THREADS) \
-		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	@# The scheduler runs beside the API as its own process and stops with it.
+	ALLOW_PRIVATE_WEBHOOKS=1 $(BIN)/flask --app wsgi scheduler & SCHEDULER=$$!; trap 'kill $$SCHEDULER' EXIT INT TERM; \
+	CONSOLE_SHOW_DEMO_LOGINS=1 ALLOW_PRIVATE_WEBHOOKS=1 $(BIN)/gunicorn --worker-class gthread --workers $(WORKERS) \
+		--threads $(THREADS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # The browser tests drive Debian's headless Chromium; install it (and a CJK font for Chinese pages) when missing.
 browsers:

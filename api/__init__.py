@@ -72,11 +72,15 @@ def register_blueprints(app: Flask) -> None:
         data_rights,
         diary,
         emotions,
+        devices,
+        events,
+        exercises,
         health,
         instruments,
         me,
         my_counseling,
         org,
+        prompts,
         risk,
         teams,
         tokens,
@@ -89,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         emotions, diary,
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
+        exercises, prompts, devices, events,
     )
     for module in resources:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)

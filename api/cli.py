@@ -1,4 +1,4 @@
-"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | generate-data-key | rotate-keys``."""
+"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | scheduler | generate-data-key | rotate-keys``."""
 from __future__ import annotations
 
 import click
@@ -48,6 +48,14 @@ def register(app: Flask) -> None:
         for role, email, team in summary.logins:
             click.echo(f"  {role:<10} {email:<34} {team}")
 
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Run every job once and exit")
+    def scheduler(once: bool) -> None:
+        """Run the scheduler process (prompts, reminders, retention) until SIGTERM."""
+        from api import scheduler as jobs
+
+        (jobs.run_once if once else jobs.run_forever)(app)
+
     @app.cli.command("generate-data-key")
     def generate_data_key() -> None:
         """Print a new DATA_KEYS entry (put it first in DATA_KEYS to rotate)."""
@@ -56,7 +64,7 @@ def register(app: Flask) -> None:
     @app.cli.command("rotate-keys")
     @click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
     def rotate_keys(batch_size: int) -> None:
-        """Re-encrypt every stored note under the first DATA_KEYS key (keep the old keys until it finishes)."""
+        """Re-encrypt every stored note and webhook secret under the first DATA_KEYS key (keep old keys until it finishes)."""
         from api.keyring import keyring
         from wellbeing.db import write_intent
         from wellbeing.encrypted_columns import rotate_keys as rotate

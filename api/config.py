@@ -70,6 +70,8 @@ class Config:
         self.RATELIMIT_ENABLED = not _as_bool(env.get("RATELIMIT_DISABLED"))
         self.TRUST_PROXY = int(env.get("TRUST_PROXY", "0"))
         self.ALLOW_PRIVATE_WEBHOOKS = _as_bool(env.get("ALLOW_PRIVATE_WEBHOOKS"))
+        # How long a dispatcher holds a claimed prompt before another may retry it (it must outlast a delivery)
+        self.PROMPT_CLAIM_LEASE_SECONDS = int(env.get("PROMPT_CLAIM_LEASE_SECONDS", "60"))
         self.PASSWORD_HASH_COST = env.get("PASSWORD_HASH_COST", "default")
 
         # The web console (/console): a signed HttpOnly session cookie; Secure is added on HTTPS requests.

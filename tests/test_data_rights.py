@@ -17,7 +17,10 @@ from tests.counseling_helpers import (
     API, T0, answer, hr_patch_appointment, pinned, proposed, self_refer, set_consents,
 )
 from tests.helpers import assert_problem
+from api.keyring import keyring
+from tests.prompt_helpers import SECRET, Receiver, add_prompt
 from wellbeing import data_rights
+from wellbeing.prompts.dispatch import Channel, dispatch_due
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.db import db
@@ -33,6 +36,8 @@ KEPT_ON_ERASURE = {
     "consent_changes": "the record of what was agreed to and when",
     "access_log": "HR's accountability to the agent: ids, actions and purposes, no wellbeing content",
     "erasure_receipts": "the proof of the erasure itself",
+    "prompt_settings": "the agent's standing choice of prompts, not wellbeing data",
+    "devices": "the agent's push targets, not wellbeing data (their secrets are never exported)",
 }
 # Tables with the agent's rows that the export leaves out, and why.
 NOT_EXPORTED = {"auth_sessions": "credentials (refresh-token families), not data about the agent"}
@@ -115,7 +120,28 @@ def _populate(app, world) -> dict:
     with app.app_context():
         send_counseling_reminders(db.session, soon - timedelta(hours=23))  # the 24 h reminders go out
         db.session.remove()
+    _populate_prompts(app, world)
     return {"own": own, "by_hr": by_hr, "alert": alert_id, "appointment": appointment}
+
+
+def _populate_prompts(app, world) -> None:
+    """Settings (nothing planned), one prompt delivered to a webhook device, one call event."""
+    settings = {"breathing": {"enabled": False, "every_minutes": 120},
+                "breaks": {"enabled": False, "every_minutes": 55, "minutes": 5},
+                "after_tough_calls": {"enabled": True, "threshold": 2}, "max_per_day": 12}
+    assert world.client.put(f"{API}/me/prompt-settings", json=settings, headers=world.as_("agent")).status_code == 200
+    key = world.client.post(f"{API}/api-keys", json={"name": "CTI"}, headers=world.as_("admin")).json["key"]
+    response = world.client.post(f"{API}/events/call-ended", headers={"Authorization": f"Bearer {key}"},
+                                 json={"user_id": world.ids["agent"], "ended_at": now_utc().isoformat()})
+    assert response.status_code == 202, response.json
+    with Receiver() as receiver:
+        world.client.post(f"{API}/me/devices", headers=world.as_("agent"),
+                          json={"channel": "webhook", "url": receiver.url, "secret": SECRET})
+        add_prompt(app, world.ids["agent"], now_utc() - timedelta(minutes=1))
+        with app.app_context():
+            dispatch_due(db.session, now_utc(), Channel(keyring(), allow_private=True, timeout=(1, 1)))
+            db.session.remove()
+    assert len(receiver.keys) == 1
 
 
 def test_the_fixture_reaches_every_table_that_can_hold_a_users_rows(app, world):
@@ -161,7 +187,8 @@ def test_the_export_is_the_agents_data_in_plain_words(app, world):
     assert {e["action"] for e in export["access_log"]} >= {"open_case", "read_case", "update_case"}
     assert [r["counts"] for r in export["erasure_receipts"]] == [{
         "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0,
-        "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0, "counseling_cases": 0}]
+        "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0, "counseling_cases": 0,
+        "prompt_deliveries": 0, "prompts": 0, "call_events": 0}]
     assert [e["note"] for e in export["diary"]["entries"]] == ["the printer ate my notes"]
     assert export["diary"]["entries"][0]["triggers"] == ["customer_complaint"]
     assert len(export["diary"]["deleted_entries"]) == 1
@@ -182,7 +209,7 @@ def test_erasure_leaves_no_row_in_any_wellbeing_table_referencing_the_agent(app,
     # Reminders: 24 h and 1 h to both parties for each of the two sessions, and HR's follow-up nudge.
     assert erased == {"diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1,
                       "assessments": 1, "risk_snapshots": 1, "counseling_cases": 3, "counseling_case_events": 7, "counseling_appointments": 2,
-                      "counseling_reminders": 9}
+                      "counseling_reminders": 9, "prompts": 1, "prompt_deliveries": 1, "call_events": 1}
 
 
 def test_erasure_keeps_other_peoples_data(app, world, session):
@@ -253,13 +280,13 @@ def test_retention_purges_wellbeing_data_older_than_the_organizations_setting(ap
     assert _purge(app, T0 + timedelta(days=31)) == {
         "diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1,
         "assessments": 1, "risk_snapshots": 1, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0,
-        "counseling_cases": 0, "access_log": 2}
+        "counseling_cases": 0, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2}
     # Cutoff T0+3d: the closed case goes whole (opened, proposed, accepted, completed, closed), with the
     # four settled reminders and the two later log entries; the open case of agent2 stays.
     assert _purge(app, T0 + timedelta(days=33)) == {
         "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0,
         "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 4, "counseling_case_events": 5, "counseling_appointments": 1,
-        "counseling_cases": 1, "access_log": 2}
+        "counseling_cases": 1, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2}
     with pinned(world, T0 + timedelta(days=33)):
         mine = world.client.get(f"{API}/me/counseling", headers=world.as_("agent")).json["items"]
         theirs = world.client.get(f"{API}/me/counseling", headers=world.as_("agent2")).json["items"]

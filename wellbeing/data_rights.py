@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from wellbeing import access_log, assessment_data, consents
 from wellbeing.counseling import data as counseling_data
 from wellbeing.diary import data as diary_data
+from wellbeing.prompts import data as prompt_data
 from wellbeing.crypto import Keyring
 from wellbeing.db import write_intent
 from wellbeing.errors import NotFound
@@ -70,6 +71,8 @@ SECTIONS: tuple[Section, ...] = (
             assessment_data.erase_assessments, assessment_data.purge_assessments),
     Section("counseling", counseling_data.TABLES, counseling_data.export_counseling,
             counseling_data.erase_counseling, counseling_data.purge_counseling),
+    Section("prompts", prompt_data.TABLES, prompt_data.export_prompts, prompt_data.erase_prompts,
+            prompt_data.purge_prompts),
     Section("access_log", ("access_log",), access_log.export_access_log, purge=access_log.purge_access_log),
     Section("erasure_receipts", ("erasure_receipts",), export_receipts),
 )

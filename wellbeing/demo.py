@@ -16,6 +16,7 @@ from wellbeing.demo_assessments import seed_assessment_history
 from wellbeing.demo_diary import DemoAgent, seed_diary_history
 from wellbeing.diary.data import refresh_diary_risk
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
+from wellbeing.prompts.demo import seed_prompt_history
 
 DEMO_DOMAIN = "demo.example"
 DEMO_PASSWORD = "demo-password"
@@ -116,6 +117,7 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
     seed_assessment_history(session, strains, now, months, seed)
     seed_diary_history(session, diarists, now, months, seed, keyring)
     refresh_diary_risk(session, now)  # today's risk results, with the diary signals
+    seed_prompt_history(session, strains, now, seed)
     summary = _summary(session, org)
     summary.created = True
     return summary

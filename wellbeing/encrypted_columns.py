@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from wellbeing.counseling.views import notes_aad, reason_aad
 from wellbeing.crypto import TOKEN_VERSION, Keyring
 from wellbeing.diary.entries import note_aad
-from wellbeing.models import CounselingCase, DiaryEntry
+from wellbeing.models import CounselingCase, Device, DiaryEntry
+from wellbeing.prompts.devices import secret_aad
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn(DiaryEntry, "note_ciphertext", lambda row: note_aad(row.id)),
     EncryptedColumn(CounselingCase, "reason_ciphertext", lambda row: reason_aad(row.id)),
     EncryptedColumn(CounselingCase, "hr_notes_ciphertext", lambda row: notes_aad(row.id)),
+    EncryptedColumn(Device, "secret_ciphertext", lambda row: secret_aad(row.id)),
 )
 
 

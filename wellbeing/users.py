@@ -8,11 +8,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wellbeing import identity, passwords
+from wellbeing.clock import utcnow
 from wellbeing.db import new_id
 from wellbeing.errors import Conflict, NotFound
 from wellbeing.idempotency import create_once
 from wellbeing.models import Team, TeamMembership, TeamSupervisor, User
 from wellbeing.organizations import get_team
+from wellbeing.prompts.planner import replan_agent
 from wellbeing.models.users import default_work_hours
 
 PROFILE_FIELDS = ("name", "timezone", "locale", "work_hours", "quiet_hours")
@@ -115,9 +117,13 @@ def update_user(session: Session, org_id: str, user_id: str, changes: dict, now:
 
 def update_profile(session: Session, user: User, changes: dict) -> User:
     """The user's own change of name, time zone, locale, working and quiet hours."""
+    hours_before = (user.timezone, user.work_hours, user.quiet_hours)
     for field in PROFILE_FIELDS:
         if field in changes:
             setattr(user, field, changes[field])
+    if user.role == "agent" and (user.timezone, user.work_hours, user.quiet_hours) != hours_before:
+        # Prompts follow the agent's clock: a new zone or new hours replans the coming ones now
+        replan_agent(session, user, utcnow())
     session.commit()
     return user
 

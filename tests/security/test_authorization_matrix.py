@@ -14,6 +14,7 @@ import time_machine
 
 from tests.conftest import now_utc
 from tests.console.helpers import browser, csrf_of, sign_in
+from tests.prompt_helpers import add_prompt
 
 PRINCIPALS = ("agent", "agent2", "supervisor", "supervisor_b", "hr", "admin", "other_admin",
               "anonymous", "expired", "api_key")
@@ -38,6 +39,7 @@ AGENTS = only("agent", "agent2")
 OWN_AGENT_OBJECT = only("agent", "agent2", agent2=404)
 OWN_OBJECT_ANY_ROLE = only("agent", others=404)
 HR = only("hr")
+API_KEY_ONLY = {**{p: 401 for p in PRINCIPALS}, "api_key": OK}
 
 # (method, rule) -> expected outcome per principal. Targets: the path ids resolve to objects of org A
 # owned by `agent` / in team A (see TARGETS), so "another organization's admin" must get 404.
@@ -104,11 +106,25 @@ MATRIX = {
     ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/accept"): OWN_AGENT_OBJECT,
     ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/decline"): OWN_AGENT_OBJECT,
     ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/reschedule-request"): OWN_AGENT_OBJECT,
+    ("GET", "/api/v1/exercises"): ANY_USER,
+    ("GET", "/api/v1/me/prompt-settings"): AGENTS,
+    ("PUT", "/api/v1/me/prompt-settings"): AGENTS,
+    ("GET", "/api/v1/me/prompts"): AGENTS,
+    ("POST", "/api/v1/me/prompts/<prompt_id>/ack"): OWN_AGENT_OBJECT,
+    ("POST", "/api/v1/me/prompts/<prompt_id>/complete"): OWN_AGENT_OBJECT,
+    ("POST", "/api/v1/me/prompts/<prompt_id>/dismiss"): OWN_AGENT_OBJECT,
+    ("POST", "/api/v1/me/prompts/<prompt_id>/snooze"): OWN_AGENT_OBJECT,
+    ("GET", "/api/v1/me/devices"): AGENTS,
+    ("POST", "/api/v1/me/devices"): AGENTS,
+    ("DELETE", "/api/v1/me/devices/<device_id>"): OWN_AGENT_OBJECT,
+    ("POST", "/api/v1/events/call-started"): API_KEY_ONLY,
+    ("POST", "/api/v1/events/call-ended"): API_KEY_ONLY,
 }
 
 # Bodies for routes whose ownership check runs after validation (the others get an empty object).
 BODIES = {
     ("POST", "/api/v1/teams/<team_id>/supervisors"): {"user_id": "<user_id>"},
+    ("POST", "/api/v1/me/prompts/<prompt_id>/snooze"): {"minutes": 5},
 }
 
 SKIPPED_ENDPOINTS = {"static", "docs_assets", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "console.static"}
@@ -148,7 +164,13 @@ def _targets(world, api_key_id: str) -> dict[str, str]:
     entry = world.client.post("/api/v1/diary", headers=world.as_("agent"),
                               json={"occurred_at": now_utc().isoformat(), "emotion": "calm", "intensity": 3})
     assert entry.status_code == 201, entry.json
-    return {"entry_id": entry.json["id"],"team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
+    device = world.client.post("/api/v1/me/devices", headers=world.as_("agent"), json={
+        "channel": "webhook", "url": "http://127.0.0.1:9/hook", "secret": "a-webhook-secret-of-some-length"})
+    assert device.status_code == 201, device.json
+    prompt_id = add_prompt(world.client.application, world.ids["agent"], now_utc().replace(microsecond=0),
+                           status="sent")
+    return {"entry_id": entry.json["id"], "team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
+            "prompt_id": prompt_id, "device_id": device.json["id"],
             "instrument_id": "phq4", "assessment_id": assessment.json["id"], "receipt_id": receipt,
             "case_id": case["id"], "appointment_id": appointment.json["id"]}
 
@@ -178,7 +200,8 @@ def test_route_answers_each_principal_as_declared(world, route):
         call = getattr(world.client, method.lower())
         kwargs = {"headers": headers}
         if method in ("POST", "PUT", "PATCH"):
-            kwargs["json"] = {k: targets.get(v.strip("<>"), v) for k, v in BODIES.get(route, {}).items()}
+            kwargs["json"] = {k: targets.get(v.strip("<>"), v) if isinstance(v, str) else v
+                              for k, v in BODIES.get(route, {}).items()}
         if principal == "expired":
             with time_machine.travel(now_utc() + timedelta(minutes=16), tick=False):
                 response = call(url, **kwargs)

@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from wellbeing.crypto import Keyring
+from wellbeing.db import write_intent
 from wellbeing.diary.entries import entry_view
 from wellbeing.models import DiaryEntry, DiaryTombstone, User
 from wellbeing.risk import DIARY_DAYS
@@ -61,6 +62,8 @@ def refresh_diary_risk(session: Session, now: datetime) -> int:
     since = now - timedelta(days=DIARY_DAYS + 1)
     users = session.scalars(select(DiaryEntry.user_id).where(DiaryEntry.occurred_at >= since)
                             .group_by(DiaryEntry.user_id)).all()
-    for user_id in users:
-        recompute_risk(session, user_id, now)
+    session.commit()
+    with write_intent():  # each agent's read-then-write runs as a writer (SQLite: BEGIN IMMEDIATE)
+        for user_id in users:
+            recompute_risk(session, user_id, now)
     return len(users)

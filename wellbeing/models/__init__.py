@@ -10,6 +10,7 @@ from wellbeing.models.counseling import (
     CounselingCaseEvent,
     CounselingReminder,
 )
+from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.users import ROLES, User
 
@@ -20,6 +21,7 @@ __all__ = [
     "ApiKey",
     "Assessment",
     "AuthSession",
+    "CallEvent",
     "Consent",
     "ConsentChange",
     "CounselingAppointment",
@@ -29,10 +31,14 @@ __all__ = [
     "DiaryEntry",
     "DiaryTag",
     "DiaryTombstone",
+    "Device",
     "ErasureReceipt",
     "LoginFailure",
     "OrgInstrument",
     "Organization",
+    "Prompt",
+    "PromptDelivery",
+    "PromptSettings",
     "RateLimitCounter",
     "RiskSnapshot",
     "Team",

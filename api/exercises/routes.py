@@ -1,0 +1,21 @@
+"""GET /exercises."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api.auth import login_required
+from api.exercises.schemas import ExerciseListSchema
+from api.extensions import Blueprint
+from api.language import request_language
+from wellbeing.exercises import list_exercises
+
+blp = Blueprint("exercises", __name__, url_prefix="/exercises", description="Breathing and break exercises")
+
+
+@blp.route("")
+class Exercises(MethodView):
+    @login_required()
+    @blp.response(200, ExerciseListSchema)
+    def get(self):
+        """Breathing and break exercises with their steps and timings, in the caller's language"""
+        return {"items": list_exercises(request_language())}

@@ -1,0 +1,94 @@
+"""The scheduler process: a handful of fixed interval jobs over rows, never one job per user.
+
+``flask --app wsgi scheduler`` runs them with APScheduler until SIGTERM or SIGINT; ``--once`` runs
+each job once and exits (tests, cron). Every job is ``function(session, now)`` and is safe with
+several scheduler processes running: claims are leases taken with SKIP LOCKED, inserts skip
+existing unique keys.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from api.keyring import keyring
+from wellbeing.clock import utcnow
+from wellbeing.counseling.reminders import send_counseling_reminders
+from wellbeing.data_rights import purge_expired
+from wellbeing.db import db
+from wellbeing.diary.data import refresh_diary_risk
+from wellbeing.prompts.dispatch import Channel, dispatch_due, expire_stale
+from wellbeing.prompts.planner import top_up_plans
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: its name, how often it runs and what it does."""
+
+    name: str
+    seconds: int
+    run: Callable[[Session, datetime], object]
+
+
+def dispatch_prompts(session: Session, now: datetime) -> dict[str, int]:
+    """Deliver due prompts through the app's channel settings."""
+    lease = timedelta(seconds=current_app.config["PROMPT_CLAIM_LEASE_SECONDS"])
+    channel = Channel(keyring(), allow_private=current_app.config["ALLOW_PRIVATE_WEBHOOKS"])
+    return dispatch_due(session, now, channel, lease=lease)
+
+
+JOBS: list[Job] = [
+    Job("plan_prompts", 60, top_up_plans),
+    Job("dispatch_prompts", 1, dispatch_prompts),
+    Job("expire_prompts", 15, expire_stale),
+    Job("counseling_reminders", 60, send_counseling_reminders),
+    Job("retention_purge", 3600, purge_expired),
+    Job("refresh_diary_risk", 3600, refresh_diary_risk),
+]
+
+
+def run_job(app: Flask, job: Job) -> None:
+    """One run of a job in its own app context and session; a failure is logged, never fatal."""
+    with app.app_context():
+        try:
+            result = job.run(db.session, utcnow())
+            if result:
+                log.info("%s: %s", job.name, result)
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduler job %s failed", job.name)
+        finally:
+            db.session.remove()
+
+
+def run_once(app: Flask) -> None:
+    """Every job once, in order."""
+    for job in JOBS:
+        run_job(app, job)
+
+
+def run_forever(app: Flask) -> None:
+    """The jobs on their intervals until SIGTERM or SIGINT; a running job finishes before the exit."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+    for job in JOBS:
+        scheduler.add_job(run_job, "interval", seconds=job.seconds, args=(app, job), id=job.name,
+                          next_run_time=utcnow())
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler.start()
+    log.info("scheduler running %s", ", ".join(job.name for job in JOBS))
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")

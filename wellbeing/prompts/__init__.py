@@ -1,0 +1,1 @@
+"""Breathing and break prompts: settings, planning, the ledger, devices, tough calls and delivery."""

@@ -1,0 +1,61 @@
+"""Call events from the contact-center system: live calls hold deliveries, tough runs trigger a breathing prompt."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wellbeing import planning
+from wellbeing.db import new_id, write_intent
+from wellbeing.errors import NotFound
+from wellbeing.idempotency import create_once
+from wellbeing.models import CallEvent, Prompt, User
+from wellbeing.prompts.rows import insert_prompts, prompt_row
+from wellbeing.prompts.settings import schedule_of, settings_row
+
+# A call reported as started but never as ended stops holding deliveries after this long
+LONGEST_CALL = timedelta(hours=2)
+_DEAD = ("dismissed", "expired")
+
+
+def record_call_event(session: Session, org_id: str, kind: str, data: Mapping[str, Any], fingerprint: str,
+                      now: datetime) -> tuple[CallEvent, bool]:
+    """Store a call start or end (idempotent on the client's id); an end may schedule a tough-call prompt now."""
+    user = session.get(User, str(data["user_id"]))
+    if user is None or user.org_id != org_id:
+        raise NotFound("No such user in your organization.")
+    event_id = str(data["id"]) if data.get("id") else None
+    at = data["ended_at"] if kind == "ended" else data["started_at"]
+
+    def build() -> CallEvent:
+        return CallEvent(id=event_id or new_id(), org_id=org_id, user_id=user.id, kind=kind, at=at,
+                         complaint=bool(data.get("complaint")), abusive=bool(data.get("abusive")),
+                         duration_seconds=data.get("duration_seconds"), received_at=now)
+
+    def after(event: CallEvent) -> None:
+        settings = settings_row(session, user.id, now)
+        settings.in_call_until = at + LONGEST_CALL if kind == "started" else None
+        if kind == "ended":
+            _maybe_tough_call_prompt(session, user, settings.settings, now)
+
+    with write_intent():
+        return create_once(session, CallEvent, event_id, fingerprint, build,
+                           lambda stored: stored.org_id == org_id and stored.kind == kind, after)
+
+
+def _maybe_tough_call_prompt(session: Session, user: User, settings: dict, now: datetime) -> None:
+    calls = [planning.CallEvent(c.at, c.complaint, c.abusive) for c in session.scalars(select(CallEvent).where(
+        CallEvent.user_id == user.id, CallEvent.kind == "ended", CallEvent.at > now - planning.TOUGH_CALL_LOOKBACK))]
+    existing = session.scalars(select(Prompt.due_at).where(
+        Prompt.user_id == user.id, Prompt.status.not_in(_DEAD),
+        Prompt.due_at > now - timedelta(days=1), Prompt.due_at < now + timedelta(days=1))).all()
+    last = session.scalar(select(Prompt.due_at).where(Prompt.user_id == user.id, Prompt.source == "tough_calls")
+                          .order_by(Prompt.due_at.desc()).limit(1))
+    try:
+        planned = planning.tough_call_prompt(now, schedule_of(user, settings), calls, existing, last)
+    except ValueError:
+        return
+    if planned is not None:
+        insert_prompts(session, [prompt_row(user.id, planned, now)])

@@ -1,0 +1,90 @@
+"""Materialize planned prompts as rows: a rolling-horizon top-up for every agent, and a replan on change.
+
+The pure planner (wellbeing.planning) decides the instants; this module only turns them into rows.
+Both paths insert with the unique (user, kind, due time) key and skip what exists, so two scheduler
+processes, a crash mid-batch or a replan racing a top-up can never double a prompt.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from wellbeing.db import write_intent
+from wellbeing.models import Prompt, PromptSettings, User
+from wellbeing.planning import default_prompt_settings, plan_prompts
+from wellbeing.prompts.rows import insert_prompts, prompt_row
+from wellbeing.prompts.settings import schedule_of, settings_row
+
+HORIZON = timedelta(hours=48)
+# An agent is topped up once less than HORIZON - REFRESH lies planned ahead (so about hourly)
+REFRESH = timedelta(hours=1)
+
+log = logging.getLogger(__name__)
+
+
+def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict[str, int]:
+    """Extend every agent's planned prompts to now + HORIZON, a batch of agents per transaction.
+
+    Returns the agents topped up and the prompts planned for them (any that existed already are skipped).
+    """
+    counts = {"agents": 0, "planned": 0}
+    after = ""
+    with write_intent():
+        while True:
+            batch = session.execute(
+                select(User, PromptSettings)
+                .outerjoin(PromptSettings, PromptSettings.user_id == User.id)
+                .where(User.role == "agent", User.id > after,
+                       or_(PromptSettings.planned_until.is_(None), PromptSettings.planned_until < now + HORIZON - REFRESH))
+                .order_by(User.id).limit(batch_size)).all()
+            if not batch:
+                return counts
+            rows: list[dict] = []
+            for user, settings in batch:
+                if settings is None:
+                    # Known to be missing (the outer join said so): no lookup, one flush for the batch
+                    settings = PromptSettings(user_id=user.id, settings=default_prompt_settings(), updated_at=now)
+                    session.add(settings)
+                start = max(settings.planned_until or now, now)
+                rows.extend(_planned_rows(user, settings, start, now + HORIZON, now))
+                settings.planned_until = now + HORIZON
+            insert_prompts(session, rows)
+            counts["planned"] += len(rows)
+            counts["agents"] += len(batch)
+            session.commit()
+            after = batch[-1][0].id
+
+
+def replan_agent(session: Session, user: User, now: datetime) -> None:
+    """Bring the agent's future unsent scheduled prompts in line with their current settings and hours.
+
+    Rows that the new plan still wants keep their ids; the others are deleted; new instants are added.
+    Nothing already sent, answered, snoozed or being delivered is touched. The caller commits.
+    """
+    settings = settings_row(session, user.id, now)
+    wanted = {(row["kind"], row["due_at"]): row for row in _planned_rows(user, settings, now, now + HORIZON, now)}
+    future = session.scalars(select(Prompt).where(
+        Prompt.user_id == user.id, Prompt.status == "scheduled", Prompt.source == "schedule", Prompt.due_at >= now,
+        or_(Prompt.claimed_until.is_(None), Prompt.claimed_until <= now))).all()
+    stale = [prompt.id for prompt in future if (prompt.kind, prompt.due_at) not in wanted]
+    if stale:
+        session.execute(delete(Prompt).where(Prompt.id.in_(stale), Prompt.status == "scheduled"))
+    for prompt in future:
+        wanted.pop((prompt.kind, prompt.due_at), None)
+    insert_prompts(session, list(wanted.values()))
+    settings.planned_until = now + HORIZON
+
+
+def _planned_rows(user: User, settings: PromptSettings, start: datetime, end: datetime, now: datetime) -> list[dict]:
+    if start >= end:
+        return []
+    try:
+        planned = plan_prompts(schedule_of(user, settings.settings), start, end)
+    except ValueError as error:
+        # A profile the planner cannot read plans nothing; the agent still gets tough-call prompts later
+        log.warning("not planning prompts for user %s: %s", user.id, error)
+        return []
+    return [prompt_row(user.id, item, now) for item in planned]
