@@ -10,6 +10,7 @@ from wellbeing.models.counseling import (
     CounselingReminder,
 )
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
+from wellbeing.models.trends import POOLED_CELL, PrivacyLedger, TrendCell, TrendPoolMember, TrendRelease
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
@@ -29,10 +30,15 @@ __all__ = [
     "LoginFailure",
     "OrgInstrument",
     "Organization",
+    "POOLED_CELL",
+    "PrivacyLedger",
     "RateLimitCounter",
     "RiskSnapshot",
     "Team",
     "TeamMembership",
     "TeamSupervisor",
+    "TrendCell",
+    "TrendPoolMember",
+    "TrendRelease",
     "User",
 ]
