@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
         risk,
         teams,
         tokens,
+        trends,
         users,
     )
 
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
         tokens, org, teams, users, api_keys, me,
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
+        trends,
     )
     for module in resources:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)

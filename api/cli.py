@@ -1,4 +1,4 @@
-"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | generate-data-key``."""
+"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | release | generate-data-key``."""
 from __future__ import annotations
 
 import click
@@ -10,6 +10,7 @@ from wellbeing.crypto import generate_key
 from wellbeing.db import db
 from wellbeing.errors import DomainError
 from wellbeing.timezones import is_valid_timezone
+from wellbeing.trends.release import release_due_periods
 
 
 def register(app: Flask) -> None:
@@ -44,6 +45,14 @@ def register(app: Flask) -> None:
         click.echo(f"Every demo login uses the password: {demo.DEMO_PASSWORD}")
         for role, email, team in summary.logins:
             click.echo(f"  {role:<10} {email:<34} {team}")
+
+    @app.cli.command("release")
+    @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Publish only periods that end before this day (YYYY-MM-DD)")
+    def release(until) -> None:
+        """Publish every closed, unpublished trend period now (what the scheduler does on its own)."""
+        counts = release_due_periods(db.session, None, utcnow(), until.date() if until else None)
+        click.echo("Published " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing new"))
 
     @app.cli.command("generate-data-key")
     def generate_data_key() -> None:

@@ -38,6 +38,8 @@ AGENTS = only("agent", "agent2")
 OWN_AGENT_OBJECT = only("agent", "agent2", agent2=404)
 OWN_OBJECT_ANY_ROLE = only("agent", others=404)
 HR = only("hr")
+# Team trends: supervisors of the team, admin and HR; another team's supervisor and another org's admin 404.
+TEAM_TRENDS = only("supervisor", "supervisor_b", "hr", "admin", "other_admin", supervisor_b=404, other_admin=404)
 
 # (method, rule) -> expected outcome per principal. Targets: the path ids resolve to objects of org A
 # owned by `agent` / in team A (see TARGETS), so "another organization's admin" must get 404.
@@ -94,6 +96,11 @@ MATRIX = {
     ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/accept"): OWN_AGENT_OBJECT,
     ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/decline"): OWN_AGENT_OBJECT,
     ("POST", "/api/v1/me/counseling/appointments/<appointment_id>/reschedule-request"): OWN_AGENT_OBJECT,
+    ("GET", "/api/v1/teams/<team_id>/trends"): TEAM_TRENDS,
+    ("GET", "/api/v1/teams/<team_id>/trends.png"): TEAM_TRENDS,
+    ("GET", "/api/v1/teams/<team_id>/trends.svg"): TEAM_TRENDS,
+    ("GET", "/api/v1/org/trends"): only("admin", "hr", "other_admin"),
+    ("GET", "/api/v1/me/visibility"): AGENTS,
 }
 
 # Bodies for routes whose ownership check runs after validation (the others get an empty object).
