@@ -1,7 +1,9 @@
 """GET /teams/{id}/trends(.png|.svg), GET /org/trends, GET /me/visibility: reads of published cells only."""
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 from flask import Response, request
 from flask.views import MethodView
@@ -21,9 +23,26 @@ from api.trends.schemas import (
 from wellbeing import organizations
 from wellbeing.charts import CONTENT_TYPES
 from wellbeing.db import db
+from wellbeing.errors import DomainError
 from wellbeing.models import Organization
 from wellbeing.trends import charts, read
 from wellbeing.trends.visibility import visibility
+
+def narrow(schema: type) -> Callable:
+    """Refuse with 400 any query parameter the schema does not declare (the contract allows no others)."""
+    allowed = {field.data_key or name for name, field in schema().fields.items()}
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            unknown = sorted(set(request.args) - allowed)
+            if unknown:
+                raise DomainError("Only these query parameters are accepted: " + (", ".join(sorted(allowed)) or "none"),
+                                  errors={"query": {name: ["Unknown parameter."] for name in unknown}})
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
 
 blp = Blueprint("trends", __name__, url_prefix="", description="Anonymized team trends (published cells only)")
 reads_log = logging.getLogger("wellbeing.trends.reads")
@@ -44,6 +63,7 @@ def _team_series(team_id: str, args: dict) -> tuple[object, dict]:
 @blp.route("/teams/<team_id>/trends")
 class TeamTrends(MethodView):
     @login_required("supervisor", "admin", "hr")
+    @narrow(TeamTrendsArgsSchema)
     @blp.arguments(TeamTrendsArgsSchema, location="query")
     @blp.response(200, TeamTrendsSchema)
     def get(self, args, team_id):
@@ -69,6 +89,7 @@ def _chart(team_id: str, args: dict, fmt: str) -> Response:
 @blp.route("/teams/<team_id>/trends.png")
 class TeamTrendsPng(MethodView):
     @login_required("supervisor", "admin", "hr")
+    @narrow(TeamTrendsArgsSchema)
     @blp.arguments(TeamTrendsArgsSchema, location="query")
     def get(self, args, team_id):
         """The team's published series as a PNG chart with its margin band (ETag, 304)"""
@@ -78,6 +99,7 @@ class TeamTrendsPng(MethodView):
 @blp.route("/teams/<team_id>/trends.svg")
 class TeamTrendsSvg(MethodView):
     @login_required("supervisor", "admin", "hr")
+    @narrow(TeamTrendsArgsSchema)
     @blp.arguments(TeamTrendsArgsSchema, location="query")
     def get(self, args, team_id):
         """The team's published series as an SVG chart with its margin band (ETag, 304)"""
@@ -87,6 +109,7 @@ class TeamTrendsSvg(MethodView):
 @blp.route("/org/trends")
 class OrgTrends(MethodView):
     @login_required("admin", "hr")
+    @narrow(OrgTrendsArgsSchema)
     @blp.arguments(OrgTrendsArgsSchema, location="query")
     @blp.response(200, OrgTrendsSchema)
     def get(self, args):
@@ -98,6 +121,7 @@ class OrgTrends(MethodView):
 @blp.route("/me/visibility")
 class Visibility(MethodView):
     @login_required("agent")
+    @narrow(NoArgsSchema)
     @blp.arguments(NoArgsSchema, location="query")
     @blp.response(200, VisibilitySchema)
     def get(self, args):

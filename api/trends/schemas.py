@@ -58,6 +58,10 @@ class OrgTrendsSchema(ma.Schema):
     organization = fields.List(fields.Nested(PointSchema))
 
 
+class LatestSchema(PointSchema):
+    metric = fields.String()
+
+
 class VisibilitySchema(ma.Schema):
     language = fields.String()
     consented = fields.Boolean()
@@ -66,5 +70,5 @@ class VisibilitySchema(ma.Schema):
     roster_min = fields.Integer()
     min_noisy_count = fields.Integer()
     epsilon_per_month = fields.Float()
-    latest = fields.Dict(allow_none=True)
+    latest = fields.Nested(LatestSchema, allow_none=True)
     statements = fields.List(fields.String())
