@@ -13,6 +13,7 @@ from wellbeing.counseling.demo import seed_counseling
 from wellbeing.db import new_id
 from wellbeing.demo_assessments import seed_assessment_history
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
+from wellbeing.trends.release import release_due_periods
 
 DEMO_DOMAIN = "demo.example"
 DEMO_PASSWORD = "demo-password"
@@ -109,6 +110,7 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
     seed_counseling(session, org, now, rng)
     session.commit()
     seed_assessment_history(session, strains, now, months, seed)
+    release_due_periods(session, org.id, now)  # the trends the scheduler would have published by now
     summary = _summary(session, org)
     summary.created = True
     return summary
