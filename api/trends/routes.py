@@ -91,6 +91,8 @@ class TeamTrendsPng(MethodView):
     @login_required("supervisor", "admin", "hr")
     @narrow(TeamTrendsArgsSchema)
     @blp.arguments(TeamTrendsArgsSchema, location="query")
+    @blp.response(200, description="The chart", content_type="image/png")
+    @blp.alt_response(304, description="Not modified: the ETag in If-None-Match still matches")
     def get(self, args, team_id):
         """The team's published series as a PNG chart with its margin band (ETag, 304)"""
         return _chart(team_id, args, "png")
@@ -101,6 +103,8 @@ class TeamTrendsSvg(MethodView):
     @login_required("supervisor", "admin", "hr")
     @narrow(TeamTrendsArgsSchema)
     @blp.arguments(TeamTrendsArgsSchema, location="query")
+    @blp.response(200, description="The chart", content_type="image/svg+xml")
+    @blp.alt_response(304, description="Not modified: the ETag in If-None-Match still matches")
     def get(self, args, team_id):
         """The team's published series as an SVG chart with its margin band (ETag, 304)"""
         return _chart(team_id, args, "svg")
