@@ -111,3 +111,18 @@ def test_visibility_explains_in_plain_words_in_english_and_chinese(world, sessio
     zh = world.client.get("/api/v1/me/visibility", headers={**world.as_("agent"), "Accept-Language": "zh-CN"}).json
     assert zh["language"] == "zh-CN" and any("主管" in s for s in zh["statements"])
     assert_problem(world.client.get("/api/v1/me/visibility", headers=world.as_("supervisor")), 403)
+
+
+def test_every_supervisor_read_is_logged(world, session, caplog):
+    _publish(world, session)
+    with caplog.at_level("INFO", logger="wellbeing.trends.reads"):
+        world.client.get(f"/api/v1/teams/{world.team_a}/trends?metric=participation", headers=world.as_("supervisor"))
+        world.client.get(f"/api/v1/teams/{world.team_a}/trends.png", headers=world.as_("supervisor"))
+    reads = [r.getMessage() for r in caplog.records if r.name == "wellbeing.trends.reads"]
+    assert len(reads) == 2 and world.ids["supervisor"] in reads[0] and "participation" in reads[0]
+
+
+def test_no_open_period_is_ever_returned(world, session):
+    _publish(world, session)
+    body = world.client.get(f"/api/v1/teams/{world.team_a}/trends?to=2100-01-01", headers=world.as_("admin")).json
+    assert max(p["period_end"] for p in body["series"]) == "2026-03-31"  # released at 3 April: April is open

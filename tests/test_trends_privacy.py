@@ -9,13 +9,23 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.trends_helpers import AFTER_MARCH, SINCE, add_snapshot, make_agent, make_org, make_team, make_team_of, month_bounds
+from tests.trends_helpers import (
+    AFTER_MARCH,
+    SINCE,
+    add_snapshot,
+    make_agent,
+    make_org,
+    make_team,
+    make_team_of,
+    month_bounds,
+)
 from wellbeing.data_rights import erase_user_data
 from wellbeing.db import db
 from wellbeing.models import ConsentChange, PrivacyLedger, TeamMembership, TrendCell, TrendRelease
+from wellbeing.privacy import plan_cells, release_cell
 from wellbeing.privacy.mechanisms import CENTRE
 from wellbeing.trends.inputs import person_records
-from wellbeing.trends.release import release_due_periods
+from wellbeing.trends.release import HIGH_RISK_AT, release_due_periods
 
 JAN, FEB = date(2026, 1, 1), date(2026, 2, 1)
 AFTER_FEB = SINCE.replace(month=3, day=3)
@@ -132,3 +142,25 @@ def test_two_releases_at_once_publish_and_spend_once(app, session):
     assert len(releases) == 4 * 3 and len({(r.cell, r.period_start) for r in releases}) == 12
     for row in session.scalars(select(PrivacyLedger).where(PrivacyLedger.cell.in_([t.id for t in teams]))):
         assert row.spent_micro == 3_000_000  # one monthly cell, charged once: 500,000 + 2,500,000
+
+
+def test_monthly_error_for_a_roster_of_8_stays_within_the_utility_bounds():
+    # anonymity.md 6.1: n = 8, monthly, epsilon 3: RMSE 5.0, 11% suppressed. The regression bound is
+    # RMSE <= 6.0 (over-noising fails too); with 3,000 cells the RMSE estimate's SE is about 0.15, so a
+    # correct implementation fails by chance far less than once in a million runs.
+    rng = random.Random(8)
+    spec = plan_cells(8).cells[0]
+    errors, covered, suppressed, trials = [], 0, 0, 3_000
+    for _ in range(trials):
+        scores = [min(max(round(rng.gauss(60, 18)), 0), 100) for _ in range(8)]
+        cell = release_cell({f"p{i}": [s] for i, s in enumerate(scores)}, 8, spec, high_risk_at=HIGH_RISK_AT)
+        if cell.figures.status != "released":
+            suppressed += 1
+            continue
+        error = cell.figures.burnout_risk - sum(scores) / 8
+        errors.append(error)
+        covered += abs(error) <= cell.figures.burnout_risk_margin
+    rmse = math.sqrt(sum(e * e for e in errors) / len(errors))
+    assert 3.5 <= rmse <= 6.0
+    assert 0.05 <= suppressed / trials <= 0.18
+    assert covered / len(errors) >= 0.85  # the published margin is a 90% margin

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tests.trends_helpers import (
     AFTER_MARCH,
@@ -15,9 +17,10 @@ from tests.trends_helpers import (
     make_team_of,
     month_bounds,
 )
-from wellbeing.models import PrivacyLedger, TrendCell, TrendPoolMember, TrendRelease
-from wellbeing.privacy import epsilon_to_micro
+from wellbeing.models import ConsentChange, PrivacyLedger, TrendCell, TrendPoolMember, TrendRelease
+from wellbeing.privacy import combine_cells, epsilon_to_micro
 from wellbeing.trends.inputs import person_records
+from wellbeing.trends.read import as_release, organization_series
 from wellbeing.trends.release import release_due_periods
 
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
@@ -149,3 +152,43 @@ def test_one_record_per_person_however_many_snapshots(session):
     session.commit()
     records = person_records(session, org.id, *month_bounds(FEB))
     assert records == {busy.id: 100.0, quiet.id: 20.0}
+
+
+def test_organization_figures_are_post_processing_of_the_released_team_cells(session):
+    org = make_org(session)
+    for n in range(3):
+        make_team_of(session, org, f"Team {n}", 10 + 5 * n, score=30 + 20 * n)
+    session.commit()
+    release_due_periods(session, org.id, AFTER_MARCH)
+    points = organization_series(session, org.id, "burnout_risk")
+    assert [p["period_start"] for p in points] == [JAN, FEB, MAR]
+    for point in points:
+        children = session.scalars(select(TrendRelease).where(
+            TrendRelease.period_start == point["period_start"], TrendRelease.status == "released")).all()
+        expected = combine_cells([as_release(row) for row in children])
+        assert point["value"] == expected.burnout_risk and point["margin"] == expected.burnout_risk_margin
+        assert point["approx_contributors"] == expected.approx_contributors
+
+
+def test_a_week_bordering_a_month_with_a_monthly_plan_is_left_to_that_month(session):
+    org = make_org(session)
+    team, agents = make_team_of(session, org, "Front Line", 55)
+    for agent in agents[:10]:  # ten withdraw in March: the March plan becomes monthly
+        session.add(ConsentChange(user_id=agent.id, consent="team_aggregates", granted=False, policy_version="1",
+                                  changed_at=SINCE + timedelta(days=40)))
+    session.commit()
+    release_due_periods(session, org.id, AFTER_MARCH)
+    weeks = [c.period_start for c in _cells(session, team.id, granularity="week")]
+    assert weeks and max(weeks) + timedelta(days=6) < MAR  # no week touching March
+    assert date(2026, 2, 16) in weeks and date(2026, 2, 23) not in weeks  # 23 Feb - 1 Mar touches March
+    assert date(2025, 12, 29) not in weeks  # nor one touching December, which had no weekly plan
+    assert [c.period_start for c in _cells(session, team.id)] == [MAR]  # March is a monthly cell
+
+
+def test_the_database_refuses_a_ledger_row_over_its_limit(session):
+    org = make_org(session)
+    session.add(PrivacyLedger(org_id=org.id, cell="pooled", month=JAN, limit_micro=10, spent_micro=11,
+                              updated_at=SINCE))
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()

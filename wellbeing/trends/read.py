@@ -48,7 +48,7 @@ def team_trends(session: Session, org: Organization, team_id: str, metric: str, 
             "series": [{k: v for k, v in p.items() if k != "granularity"} for p in points]}
 
 
-def _as_release(row: TrendRelease) -> CellRelease:
+def as_release(row: TrendRelease) -> CellRelease:
     """A stored release as the post-processing functions take it (no raw data, only the noisy answers)."""
     spec = CellSpec(row.granularity, tuple(row.metrics.split(",")), CellBudget(row.epsilon_micro))
     return CellRelease(Figures(row.status), NoisyAnswers(row.noisy_count, row.noisy_sum, row.noisy_high_risk),
@@ -61,7 +61,7 @@ def organization_series(session: Session, org_id: str, metric: str) -> list[dict
     rows = session.scalars(select(TrendRelease).where(TrendRelease.org_id == org_id, TrendRelease.status == "released"))
     for row in rows:
         if metric in row.metrics.split(","):
-            by_month[row.period_start.replace(day=1)].append(_as_release(row))
+            by_month[row.period_start.replace(day=1)].append(as_release(row))
     months = sorted(set(session.scalars(select(TrendCell.period_start).where(
         TrendCell.org_id == org_id, TrendCell.granularity == "month").distinct())))
     points = []
