@@ -16,6 +16,7 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
@@ -103,7 +104,7 @@ def run(database_url: str, size: str = "default") -> list[dict]:
     from flask_migrate import upgrade
 
     from wellbeing.db import db
-    from wellbeing.models import TrendCell
+    from wellbeing.models import Organization, TrendCell
     from wellbeing.trends import charts
     from wellbeing.trends.inputs import person_records
     from wellbeing.trends.periods import due_months
@@ -116,8 +117,6 @@ def run(database_url: str, size: str = "default") -> list[dict]:
         upgrade()
         session = db.session
         org_id, team_ids, _ = _fill(session, agents, teams, months)
-        from wellbeing.models import Organization
-        from zoneinfo import ZoneInfo
         org = session.get(Organization, org_id)
         periods = due_months(NOW - timedelta(days=31 * months + 5), NOW, ZoneInfo(org.timezone), None)
         # Baseline: the exact, non-private per-person aggregation of the same months (what a naive product runs).

@@ -20,7 +20,6 @@ from api.trends.schemas import (
     TeamTrendsSchema,
     VisibilitySchema,
 )
-from wellbeing import organizations
 from wellbeing.charts import CONTENT_TYPES
 from wellbeing.db import db
 from wellbeing.errors import DomainError
@@ -50,8 +49,7 @@ reads_log = logging.getLogger("wellbeing.trends.reads")
 
 def _team_series(team_id: str, args: dict) -> tuple[object, dict]:
     """Authorize the caller for the team, log a supervisor's read, and return (team, published series)."""
-    led = organizations.led_team_ids(db.session, current_user.id) if current_user.role == "supervisor" else set()
-    team = read.visible_team(db.session, current_user, team_id, led)
+    team = read.visible_team(db.session, current_user, team_id)
     org = db.session.get(Organization, current_user.org_id)
     body = read.team_trends(db.session, org, team.id, args["metric"], args["from_"], args["to"])
     if current_user.role == "supervisor":

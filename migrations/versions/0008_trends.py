@@ -1,8 +1,8 @@
-"""team trends: releases, cells, pools, privacy ledger
+"""team trends: releases, cells, periods, pools, privacy ledger
 
 Revision ID: 0008_trends
 Revises: 0005_counseling
-Create Date: 2026-12-03 07:33:37.637544
+Create Date: 2026-12-03 07:55:44.149574
 
 """
 from alembic import op
@@ -29,6 +29,15 @@ def upgrade():
     sa.CheckConstraint('spent_micro <= limit_micro', name=op.f('ck_privacy_ledger_within_limit')),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_privacy_ledger_org_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('org_id', 'cell', 'month', name=op.f('pk_privacy_ledger'))
+    )
+    op.create_table('trend_periods',
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('granularity', sa.String(length=8), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('released_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("granularity IN ('month', 'week')", name=op.f('ck_trend_periods_granularity_known')),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_trend_periods_org_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('org_id', 'granularity', 'period_start', name=op.f('pk_trend_periods'))
     )
     op.create_table('trend_releases',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -103,5 +112,6 @@ def downgrade():
 
     op.drop_table('trend_cells')
     op.drop_table('trend_releases')
+    op.drop_table('trend_periods')
     op.drop_table('privacy_ledger')
     # ### end Alembic commands ###

@@ -10,7 +10,7 @@ from wellbeing.models.counseling import (
     CounselingReminder,
 )
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
-from wellbeing.models.trends import POOLED_CELL, PrivacyLedger, TrendCell, TrendPoolMember, TrendRelease
+from wellbeing.models.trends import POOLED_CELL, PrivacyLedger, TrendCell, TrendPeriod, TrendPoolMember, TrendRelease
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "TeamMembership",
     "TeamSupervisor",
     "TrendCell",
+    "TrendPeriod",
     "TrendPoolMember",
     "TrendRelease",
     "User",

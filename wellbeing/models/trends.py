@@ -83,6 +83,18 @@ class TrendPoolMember(db.Model):
     roster_size: Mapped[int]
 
 
+class TrendPeriod(db.Model):
+    """A period the release job has processed for an organization (written with its cells, in one transaction)."""
+
+    __tablename__ = "trend_periods"
+    __table_args__ = (CheckConstraint("granularity IN ('month', 'week')", name="granularity_known"),)
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    granularity: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class PrivacyLedger(db.Model):
     """Micro-epsilon spent by one cell's people in one calendar month, against the limit set at its creation."""
 

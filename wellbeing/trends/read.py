@@ -8,14 +8,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wellbeing.errors import NotFound
-from wellbeing.models import POOLED_CELL, Organization, Team, TrendCell, TrendPoolMember, TrendRelease, User
+from wellbeing.models import (
+    POOLED_CELL,
+    Organization,
+    Team,
+    TeamSupervisor,
+    TrendCell,
+    TrendPoolMember,
+    TrendRelease,
+    User,
+)
 from wellbeing.privacy import CellBudget, CellRelease, CellSpec, Figures, NoiseScales, NoisyAnswers, combine_cells
 
 
-def visible_team(session: Session, user: User, team_id: str, led: set[str]) -> Team:
+def visible_team(session: Session, user: User, team_id: str) -> Team:
     """The team if the caller may read its trends (admin and HR: any of the org; supervisor: teams they lead)."""
     team = session.get(Team, team_id)
-    if team is None or team.org_id != user.org_id or (user.role == "supervisor" and team_id not in led):
+    leads = user.role != "supervisor" or session.get(TeamSupervisor, (team_id, user.id)) is not None
+    if team is None or team.org_id != user.org_id or not leads:
         raise NotFound("No such team.")
     return team
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from wellbeing.db import write_intent
@@ -15,6 +16,7 @@ from wellbeing.models import (
     Team,
     TeamMembership,
     TrendCell,
+    TrendPeriod,
     TrendPoolMember,
     TrendRelease,
 )
@@ -62,7 +64,7 @@ class Releaser:
         pooled = [team for team in self.teams if cells[team] == POOLED_CELL]
         rows = ledger.lock_rows(self.session, self.org.id, [(POOLED_CELL, period.first)] +
                                 [(team, period.first) for team in own], self.limit, self.now)
-        if self._published(period):
+        if self._processed(period):
             self.session.rollback()
             return
         roster = roster_at(self.session, self.org.id, period.start)
@@ -87,6 +89,7 @@ class Releaser:
                               [rows[(POOLED_CELL, period.first)]], member_of=POOLED_CELL)
             else:
                 self._suppress_missing(POOLED_CELL, period)
+        self._mark(period)
         self.session.commit()
 
     def release_week(self, period: Period) -> None:
@@ -94,30 +97,33 @@ class Releaser:
         months = sorted({period.first.replace(day=1), period.last.replace(day=1)})
         teams = [team for team in self.teams
                  if all(self.plan(team, first).granularity == "week" for first in months)]
-        if not teams:
-            return
         rows = ledger.lock_rows(self.session, self.org.id, [(t, m) for t in teams for m in months], self.limit,
                                 self.now)
-        done = set(self.session.scalars(select(TrendRelease.cell).where(
-            TrendRelease.org_id == self.org.id, TrendRelease.granularity == "week",
-            TrendRelease.period_start == period.first)))
-        roster = roster_at(self.session, self.org.id, period.start)
-        sizes = Counter(roster.values())
-        records = None
-        for team in teams:
-            if team in done:
-                continue
-            records = records if records is not None else person_records(
-                self.session, self.org.id, period.start, period.end)
-            spec = next(s for s in self.plan(team, months[0]).cells if s.granularity == "week")
-            self._release(team, spec, period, roster, records, sizes.get(team, 0),
-                          [rows[(team, m)] for m in months])
+        if self._processed(period):
+            self.session.rollback()
+            return
+        if teams:
+            roster = roster_at(self.session, self.org.id, period.start)
+            sizes = Counter(roster.values())
+            records = person_records(self.session, self.org.id, period.start, period.end)
+            for team in teams:
+                spec = next(s for s in self.plan(team, months[0]).cells if s.granularity == "week")
+                self._release(team, spec, period, roster, records, sizes.get(team, 0),
+                              [rows[(team, m)] for m in months])
+        self._mark(period)
         self.session.commit()
 
-    def _published(self, period: Period) -> bool:
-        return self.session.scalar(select(func.count()).select_from(TrendCell).where(
-            TrendCell.org_id == self.org.id, TrendCell.granularity == "month",
-            TrendCell.period_start == period.first)) > 0
+    def _processed(self, period: Period) -> bool:
+        """Whether a run already handled the period (checked under the ledger lock, so only one run does)."""
+        return self.session.get(TrendPeriod, (self.org.id, period.granularity, period.first),
+                                populate_existing=True) is not None
+
+    def _mark(self, period: Period) -> None:
+        """Record the period as handled; a week without weekly teams holds no lock, so a racing run may too."""
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        self.session.execute(dialect.insert(TrendPeriod).values(
+            org_id=self.org.id, granularity=period.granularity, period_start=period.first,
+            released_at=self.now).on_conflict_do_nothing())
 
     def _release(self, cell: str, spec: CellSpec, period: Period, roster: dict[str, str],
                  records: dict[str, float], roster_size: int, rows: list, member_of: str | None = None) -> None:
@@ -203,10 +209,14 @@ def release_due_periods(session: Session, org_id: str | None, now: datetime, unt
                 continue
             run = Releaser(session, org, now)
             tz = ZoneInfo(org.timezone)
+            done = {(granularity, first) for granularity, first in session.execute(
+                select(TrendPeriod.granularity, TrendPeriod.period_start).where(TrendPeriod.org_id == org.id))}
             for period in due_months(since, now, tz, until):
-                run.release_month(period)
+                if ("month", period.first) not in done:
+                    run.release_month(period)
             for period in due_weeks(since, now, tz, until):
-                run.release_week(period)
+                if ("week", period.first) not in done:
+                    run.release_week(period)
             session.commit()
             counts.update(run.counts)
     return dict(counts)
