@@ -20,7 +20,15 @@ from wellbeing.models import (
     TrendPoolMember,
     TrendRelease,
 )
-from wellbeing.privacy import CellPlan, CellSpec, assign_cells, epsilon_to_micro, plan_cells, release_cell
+from wellbeing.privacy import (
+    CellPlan,
+    CellSpec,
+    assign_cells,
+    epsilon_to_micro,
+    plan_cells,
+    release_cell,
+    weekly_release_allowed,
+)
 from wellbeing.privacy.cells import WEEKLY_FROM
 from wellbeing.privacy.mechanisms import OPENDP_VERSION
 from wellbeing.privacy.release import METRICS, CellRelease
@@ -40,26 +48,26 @@ class Releaser:
         self.limit = epsilon_to_micro(org.epsilon_per_month)
         self.teams = list(session.scalars(select(Team.id).where(Team.org_id == org.id).order_by(Team.id)))
         self.counts: Counter[str] = Counter()
-        self._plans: dict[date, tuple[dict[str, str], dict[str, int]]] = {}
+        self._plans: dict[date, tuple[dict[str, str], dict[str, int], dict[str, str]]] = {}
 
-    def month_layout(self, first: date) -> tuple[dict[str, str], dict[str, int]]:
-        """(team -> cell, team -> consenting roster size) at the start of the month starting `first`."""
+    def month_layout(self, first: date) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+        """(team -> cell, team -> consenting roster size, agent -> team) at the start of the month starting `first`."""
         if first not in self._plans:
             roster = roster_at(self.session, self.org.id, month(first, self.tz).start)
             sizes = Counter(roster.values())
             sizes = {team: sizes.get(team, 0) for team in self.teams}
-            self._plans[first] = (assign_cells(sizes, roster_min=self.org.roster_min), sizes)
+            self._plans[first] = (assign_cells(sizes, roster_min=self.org.roster_min), sizes, roster)
         return self._plans[first]
 
     def plan(self, team: str, first: date) -> CellPlan:
-        cells, sizes = self.month_layout(first)
+        cells, sizes, _ = self.month_layout(first)
         if cells[team] == POOLED_CELL:
             return CellPlan("pooled", ())
         return plan_cells(sizes[team], roster_min=self.org.roster_min, epsilon_per_month=self.org.epsilon_per_month)
 
     def release_month(self, period: Period) -> None:
         """Every cell of one month, in one transaction holding the month's ledger rows."""
-        cells, sizes = self.month_layout(period.first)
+        cells, sizes, roster = self.month_layout(period.first)
         own = [team for team in self.teams if cells[team] == team]
         pooled = [team for team in self.teams if cells[team] == POOLED_CELL]
         rows = ledger.lock_rows(self.session, self.org.id, [(POOLED_CELL, period.first)] +
@@ -67,7 +75,6 @@ class Releaser:
         if self._processed(period):
             self.session.rollback()
             return
-        roster = roster_at(self.session, self.org.id, period.start)
         records = person_records(self.session, self.org.id, period.start, period.end)
         for team in own:
             for spec in self.plan(team, period.first).cells:
@@ -96,7 +103,7 @@ class Releaser:
         """The weekly cells of teams whose plans for every month the week touches are weekly."""
         months = sorted({period.first.replace(day=1), period.last.replace(day=1)})
         teams = [team for team in self.teams
-                 if all(self.plan(team, first).granularity == "week" for first in months)]
+                 if weekly_release_allowed(period.first, {first: self.plan(team, first) for first in months})]
         rows = ledger.lock_rows(self.session, self.org.id, [(t, m) for t in teams for m in months], self.limit,
                                 self.now)
         if self._processed(period):
