@@ -1,6 +1,7 @@
 """The release job on hand-built organizations: pooling, thresholds, bands, freezing, the budget ledger."""
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -192,3 +193,21 @@ def test_the_database_refuses_a_ledger_row_over_its_limit(session):
     with pytest.raises(IntegrityError):
         session.commit()
     session.rollback()
+
+
+def test_partition_invariant_every_consenting_person_month_is_in_exactly_one_cell(session):
+    rng = random.Random(11)
+    org = make_org(session)
+    sizes = [rng.choice((0, 2, 5, 7, 8, 9, 14, 31, 52)) for _ in range(12)]
+    teams = [make_team_of(session, org, f"Team {n}", size)[0] for n, size in enumerate(sizes)]
+    session.commit()
+    release_due_periods(session, org.id, AFTER_MARCH)
+    for first in (JAN, FEB, MAR):
+        monthly = session.scalars(select(TrendRelease).where(
+            TrendRelease.period_start == first, TrendRelease.granularity == "month")).all()
+        pooled = {m.team_id for m in session.scalars(select(TrendPoolMember).where(
+            TrendPoolMember.period_start == first))}
+        own = {r.cell for r in monthly if r.cell != "pooled"}
+        assert not own & pooled and own | pooled == {t.id for t in teams}
+        assert sum(r.roster_size for r in monthly) == sum(sizes)
+        assert all(r.roster_size >= 8 for r in monthly)
