@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         risk,
         teams,
         tokens,
+        trends,
         users,
     )
 
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
         exercises, prompts, devices, events,
+        trends,
     )
     for module in resources:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)

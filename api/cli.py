@@ -1,4 +1,4 @@
-"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | scheduler | generate-data-key | rotate-keys``."""
+"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | scheduler | release | generate-data-key | rotate-keys``."""
 from __future__ import annotations
 
 import click
@@ -10,6 +10,7 @@ from wellbeing.crypto import generate_key
 from wellbeing.db import db
 from wellbeing.errors import DomainError
 from wellbeing.timezones import is_valid_timezone
+from wellbeing.trends.release import release_due_periods
 
 
 def register(app: Flask) -> None:
@@ -55,6 +56,13 @@ def register(app: Flask) -> None:
         from api import scheduler as jobs
 
         (jobs.run_once if once else jobs.run_forever)(app)
+    @app.cli.command("release")
+    @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Publish only periods that end before this day (YYYY-MM-DD)")
+    def release(until) -> None:
+        """Publish every closed, unpublished trend period now (what the scheduler does on its own)."""
+        counts = release_due_periods(db.session, None, utcnow(), until.date() if until else None)
+        click.echo("Published " + (", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing new"))
 
     @app.cli.command("generate-data-key")
     def generate_data_key() -> None:

@@ -25,6 +25,7 @@ from wellbeing.db import db
 from wellbeing.diary.data import refresh_diary_risk
 from wellbeing.prompts.dispatch import Channel, dispatch_due, expire_stale
 from wellbeing.prompts.planner import top_up_plans
+from wellbeing.trends.release import release_job
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ JOBS: list[Job] = [
     Job("counseling_reminders", 60, send_counseling_reminders),
     Job("retention_purge", 3600, purge_expired),
     Job("refresh_diary_risk", 3600, refresh_diary_risk),
+    Job("release_trends", 3600, release_job),
 ]
 
 

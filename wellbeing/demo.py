@@ -17,6 +17,7 @@ from wellbeing.demo_diary import DemoAgent, seed_diary_history
 from wellbeing.diary.data import refresh_diary_risk
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
 from wellbeing.prompts.demo import seed_prompt_history
+from wellbeing.trends.release import release_due_periods
 
 DEMO_DOMAIN = "demo.example"
 DEMO_PASSWORD = "demo-password"
@@ -118,6 +119,7 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
     seed_diary_history(session, diarists, now, months, seed, keyring)
     refresh_diary_risk(session, now)  # today's risk results, with the diary signals
     seed_prompt_history(session, strains, now, seed)
+    release_due_periods(session, org.id, now)  # the trends the scheduler would have published by now
     summary = _summary(session, org)
     summary.created = True
     return summary

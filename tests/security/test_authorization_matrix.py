@@ -40,6 +40,8 @@ OWN_AGENT_OBJECT = only("agent", "agent2", agent2=404)
 OWN_OBJECT_ANY_ROLE = only("agent", others=404)
 HR = only("hr")
 API_KEY_ONLY = {**{p: 401 for p in PRINCIPALS}, "api_key": OK}
+# Team trends: supervisors of the team, admin and HR; another team's supervisor and another org's admin 404.
+TEAM_TRENDS = only("supervisor", "supervisor_b", "hr", "admin", "other_admin", supervisor_b=404, other_admin=404)
 
 # (method, rule) -> expected outcome per principal. Targets: the path ids resolve to objects of org A
 # owned by `agent` / in team A (see TARGETS), so "another organization's admin" must get 404.
@@ -119,6 +121,11 @@ MATRIX = {
     ("DELETE", "/api/v1/me/devices/<device_id>"): OWN_AGENT_OBJECT,
     ("POST", "/api/v1/events/call-started"): API_KEY_ONLY,
     ("POST", "/api/v1/events/call-ended"): API_KEY_ONLY,
+    ("GET", "/api/v1/teams/<team_id>/trends"): TEAM_TRENDS,
+    ("GET", "/api/v1/teams/<team_id>/trends.png"): TEAM_TRENDS,
+    ("GET", "/api/v1/teams/<team_id>/trends.svg"): TEAM_TRENDS,
+    ("GET", "/api/v1/org/trends"): only("admin", "hr", "other_admin"),
+    ("GET", "/api/v1/me/visibility"): AGENTS,
 }
 
 # Bodies for routes whose ownership check runs after validation (the others get an empty object).

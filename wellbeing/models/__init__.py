@@ -12,6 +12,7 @@ from wellbeing.models.counseling import (
 )
 from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
+from wellbeing.models.trends import POOLED_CELL, PrivacyLedger, TrendCell, TrendPeriod, TrendPoolMember, TrendRelease
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
@@ -39,10 +40,16 @@ __all__ = [
     "Prompt",
     "PromptDelivery",
     "PromptSettings",
+    "POOLED_CELL",
+    "PrivacyLedger",
     "RateLimitCounter",
     "RiskSnapshot",
     "Team",
     "TeamMembership",
     "TeamSupervisor",
+    "TrendCell",
+    "TrendPeriod",
+    "TrendPoolMember",
+    "TrendRelease",
     "User",
 ]

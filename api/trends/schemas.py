@@ -1,0 +1,74 @@
+"""Query and response schemas of the team trends."""
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from api.schemas import RequestSchema
+from wellbeing.privacy.release import METRICS
+
+_METRIC = dict(load_default="burnout_risk", validate=validate.OneOf(METRICS),
+               metadata={"description": "burnout_risk, participation or high_risk_share"})
+
+
+class TeamTrendsArgsSchema(RequestSchema):
+    """`metric`, and `from`/`to` to choose among the already published periods."""
+
+    metric = fields.String(**_METRIC)
+    from_ = fields.Date(data_key="from", load_default=None)
+    to = fields.Date(load_default=None)
+
+
+class OrgTrendsArgsSchema(RequestSchema):
+    metric = fields.String(**_METRIC)
+
+
+class NoArgsSchema(RequestSchema):
+    """No query parameter is accepted."""
+
+
+class PointSchema(ma.Schema):
+    period_start = fields.Date()
+    period_end = fields.Date()
+    status = fields.String(metadata={"description": "released, suppressed or pooled"})
+    value = fields.Raw(allow_none=True, metadata={"description": "a number, or a band label for high_risk_share"})
+    margin = fields.Float(allow_none=True, metadata={"description": "90% noise margin of value"})
+    approx_contributors = fields.Integer(allow_none=True, metadata={"description": "rounded to a multiple of 5"})
+
+
+class TeamTrendsSchema(ma.Schema):
+    team_id = fields.String()
+    metric = fields.String()
+    granularity = fields.String()
+    roster_min = fields.Integer()
+    epsilon_per_month = fields.Float()
+    series = fields.List(fields.Nested(PointSchema))
+
+
+class GroupSchema(ma.Schema):
+    cell = fields.String(metadata={"description": "a team id, or 'pooled' for the organization's pooled cell"})
+    team_ids = fields.List(fields.String())
+    name = fields.String(allow_none=True)
+    series = fields.List(fields.Nested(PointSchema))
+
+
+class OrgTrendsSchema(ma.Schema):
+    metric = fields.String()
+    roster_min = fields.Integer()
+    epsilon_per_month = fields.Float()
+    groups = fields.List(fields.Nested(GroupSchema))
+    organization = fields.List(fields.Nested(PointSchema))
+
+
+class LatestSchema(PointSchema):
+    metric = fields.String()
+
+
+class VisibilitySchema(ma.Schema):
+    language = fields.String()
+    consented = fields.Boolean()
+    team_id = fields.String(allow_none=True)
+    team_name = fields.String(allow_none=True)
+    roster_min = fields.Integer()
+    min_noisy_count = fields.Integer()
+    epsilon_per_month = fields.Float()
+    latest = fields.Nested(LatestSchema, allow_none=True)
+    statements = fields.List(fields.String())

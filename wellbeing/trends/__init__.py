@@ -1,0 +1,1 @@
+"""Anonymized team trends: the release job that publishes frozen differentially private cells, and their reads."""
