@@ -136,14 +136,16 @@ def chart_days(session: Session, user_id: str, tz_name: str, now: datetime, days
     return points
 
 
-def risk_signals(session: Session, user_id: str, now: datetime) -> DiarySignals:
-    """The diary inputs of the burnout-risk model: the DIARY_DAYS days before now."""
+def risk_signals(session: Session, user_id: str, now: datetime) -> DiarySignals | None:
+    """The diary inputs of the burnout-risk model: the DIARY_DAYS days before now (None without an entry)."""
     recent = and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at > now - timedelta(days=DIARY_DAYS),
                   DiaryEntry.occurred_at <= now)
     negative = DiaryEntry.valence == "negative"
     count, share, negative_intensity = session.execute(
         select(func.count(), func.avg(_NEGATIVE),
                func.avg(case((negative, cast(DiaryEntry.intensity, Float)), else_=None))).where(recent)).one()
+    if not count:
+        return None
     tough = session.scalar(
         select(func.count(func.distinct(DiaryTag.entry_id))).join(DiaryEntry, DiaryEntry.id == DiaryTag.entry_id)
         .where(recent, DiaryTag.kind == "triggers", DiaryTag.key.in_(sorted(tough_call_triggers()))))
