@@ -26,7 +26,7 @@ def signed_in(app, world):
 def test_supervisor_sees_only_the_teams_they_lead(signed_in):
     page = text(signed_in("supervisor").get("/console/supervisor/"))
     assert "Team A" in page and "Team B" not in page
-    assert "How these numbers protect your team" in page and 'data-placeholder="trends"' in page
+    assert "How these numbers protect your team" in page and "See the trends of Team A" in page
 
 
 def test_supervisor_opens_their_team_but_not_another_by_editing_the_url(signed_in, world):
