@@ -21,7 +21,8 @@ STATUS_LABELS = {
 STATUS_EXPLANATIONS = {
     "pooled": N_("The team had fewer consenting people than the organization's minimum, so its people were counted "
                  "together with other small teams and it has no number of its own."),
-    "suppressed": N_("Too few people contributed (or the privacy budget was used up), so nothing was published."),
+    "suppressed": N_("Too few people contributed, the team is too small for this figure, or the privacy budget was "
+                     "used up, so nothing was published."),
 }
 add_nav("hr", "console.org_trends", N_("Organization trends"))
 add_nav("admin", "console.org_trends", N_("Organization trends"))
