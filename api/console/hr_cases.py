@@ -30,8 +30,8 @@ def case_page(case_id: str, status: int = 200, errors: dict | None = None, form:
     case = fetch(_case_path(case_id), {"purpose": PURPOSE})
     zone = g.me["timezone"]
     appointments = [{**a, "state_label": label(APPOINTMENT_STATES, a["state"]), "mode_label": label(MODES, a["mode"]),
-                     "active": a["state"] in ACTIVE_STATES, "starts_input": local_input(a["starts_at"], zone)}
-                    for a in case["appointments"]]
+                     "active": a["state"] in ACTIVE_STATES, "starts_input": local_input(a["starts_at"], zone),
+                     "durations": _durations(a["duration_minutes"])} for a in case["appointments"]]
     history = [{**event, "label": label(EVENTS, event["kind"]), "actor": label(ACTORS, event["actor_role"])}
                for event in reversed(case["history"])]
     return render("console/hr/case.html", status, case=case, appointments=appointments, history=history,
@@ -39,8 +39,14 @@ def case_page(case_id: str, status: int = 200, errors: dict | None = None, form:
                   reason_label=label(REASONS, case["reason_category"]) if case["reason_category"] else "",
                   errors=errors or {}, failed=failed, form=form or {"duration_minutes": "45", "mode": "video"},
                   mode_options=[(k, gettext(v)) for k, v in MODES.items()],
-                  duration_options=[(str(d), gettext("%(minutes)s minutes", minutes=d)) for d in DURATIONS],
+                  duration_options=_durations(),
                   request_id=forms.new_client_id(), active="console.hr_cases")
+
+
+def _durations(current: int | None = None) -> list[tuple[str, str]]:
+    """Duration choices, with an appointment's own length among them (the API allows any from 10 to 240)."""
+    minutes = sorted({*DURATIONS, *([current] if current else [])})
+    return [(str(m), gettext("%(minutes)s minutes", minutes=m)) for m in minutes]
 
 
 def _answer(result, case_id: str, done: str, failed: str, form: dict | None = None, **values):
