@@ -20,7 +20,8 @@ OVERVIEW_SIZE = 5
 
 def case_rows(items: list[dict]) -> list[dict]:
     """List lines with their labels translated."""
-    return [{**case, "status_label": label(CASE_STATUSES, case["status"]), "opened_by_label": label(OPENED_BY, case["opened_by"]),
+    return [{**case, "status_label": label(CASE_STATUSES, case["status"]),
+             "opened_by_label": label(OPENED_BY, case["opened_by"]),
              "reason_label": label(REASONS, case["reason_category"]) if case.get("reason_category") else "—"}
             for case in items]
 

@@ -1,4 +1,4 @@
-"""Trend tables shared by the supervisor's team pages and the organization trends page (HR and admin, GET /org/trends)."""
+"""Trend tables shared by the supervisor's team pages and the organization trends page (GET /org/trends)."""
 from __future__ import annotations
 
 from flask import request
