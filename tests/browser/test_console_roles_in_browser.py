@@ -109,3 +109,19 @@ def test_admin_toggles_a_questionnaire(page, world, session):
     assert stored is False
     page.click_and_wait(page.driver.find_element(By.CSS_SELECTOR, f"{card} button"))
     assert page.text(f"{card} [data-field=enabled]") == "Offered"
+
+
+def test_hr_and_supervisor_pages_fit_a_tablet_without_sideways_scrolling(page, world, session):
+    _publish(world, session)
+    case_id = world.client.post("/api/v1/me/counseling", headers=world.as_("agent"), json={}).json["id"]
+    page.driver.set_window_size(820, 1180)
+    for key, paths in (("hr", ("/console/hr/", "/console/hr/cases", f"/console/hr/cases/{case_id}", "/console/trends")),
+                       ("supervisor", (f"/console/supervisor/teams/{world.team_a}",))):
+        page.sign_in(world.emails[key], PASSWORD)
+        for path in paths:
+            page.open(path)
+            overflow = page.driver.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, (path, overflow)
+        page.press("Sign out", within="header")
+    page.screenshot("tablet-supervisor-team")

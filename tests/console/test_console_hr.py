@@ -187,3 +187,22 @@ def test_case_pages_are_hr_only(app, world, pinned):
     sign_in(supervisor, world.emails["supervisor"])
     response = supervisor.get(f"/console/hr/cases/{case_id}")
     assert response.status_code == 403 and "Calls are wearing me down" not in text(response)
+
+
+def test_an_unreadable_new_time_is_shown_on_that_appointments_form(hr, world, session):
+    case_id = refer(world)
+    propose(hr, case_id, local_input(NOW + timedelta(days=2), hr_zone(world)))
+    appointment = session.scalars(select(CounselingAppointment).where(CounselingAppointment.case_id == case_id)).one()
+    url = f"/console/hr/cases/{case_id}"
+    response = post_form(hr, url, f"{url}/appointments/{appointment.id}/reschedule",
+                         {"starts_at": "", "duration_minutes": "45"})
+    assert response.status_code == 422
+    assert re.search(rf'id="reschedule-{appointment.id}-starts_at-error">.*Enter a date and time', text(response), re.S)
+
+
+def test_case_page_in_chinese(hr, world):
+    case_id = refer(world)
+    url = f"/console/hr/cases/{case_id}"
+    post_form(hr, url, "/console/language", {"lang": "zh-CN"})
+    page = text(hr.get(url))
+    assert "员工主动求助" in page and "工作压力" in page and "个案已开启" in page and "提议预约" in page
