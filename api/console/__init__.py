@@ -65,7 +65,9 @@ def _is_console_path() -> bool:
 def init_app(app: Flask) -> None:
     """Mount the console, its session cookie, translations, filters and error pages."""
     # Imported for their routes; the order is the order of each role's navigation.
-    from api.console import admin_teams, admin_users, admin_keys, admin_settings, auth, hr, supervisor  # noqa: F401
+    from api.console import (  # noqa: F401
+        admin_teams, admin_users, admin_keys, admin_settings, admin_instruments, auth, hr, hr_cases, supervisor, trends,
+    )
     from api.extensions import api as rest_api
 
     app.session_interface = state.ConsoleSessionInterface()

@@ -89,11 +89,14 @@ class ApiClient:
     def get(self, path: str, query: dict | None = None) -> ApiResult:
         return self.request("GET", path, query=query)
 
-    def post(self, path: str, json: dict | None = None) -> ApiResult:
-        return self.request("POST", path, json=json if json is not None else {})
+    def post(self, path: str, json: dict | None = None, query: dict | None = None) -> ApiResult:
+        return self.request("POST", path, json=json if json is not None else {}, query=query)
 
-    def patch(self, path: str, json: dict) -> ApiResult:
-        return self.request("PATCH", path, json=json)
+    def patch(self, path: str, json: dict, query: dict | None = None) -> ApiResult:
+        return self.request("PATCH", path, json=json, query=query)
+
+    def put(self, path: str, json: dict) -> ApiResult:
+        return self.request("PUT", path, json=json)
 
     def delete(self, path: str) -> ApiResult:
         return self.request("DELETE", path)

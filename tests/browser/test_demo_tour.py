@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.conftest import now_utc
 from wellbeing import demo
@@ -11,7 +12,10 @@ ROLE_HOMES = [
     ("supervisor2@demo.example", "My teams", ["Billing", "How these numbers protect your team"]),
     ("hr@demo.example", "HR overview", ["Employee Assistance Programme", "Counseling cases"]),
 ]
-ADMIN_PAGES = [("Users", "admin-users"), ("API keys", "admin-api-keys"), ("Settings", "admin-settings")]
+ADMIN_PAGES = [("Users", "admin-users"), ("API keys", "admin-api-keys"), ("Settings", "admin-settings"),
+               ("Questionnaires", "admin-questionnaires")]
+IMAGES_LOADED = ("return Array.from(document.querySelectorAll('img.chart'))"
+                 ".every(img => img.complete && img.naturalWidth > 0)")
 
 
 def _sign_in_from_the_demo_list(page, email: str) -> None:
@@ -39,5 +43,18 @@ def test_landing_page_lists_the_demo_logins_and_each_role_signs_in_from_it(page,
                 page.press(label, within="nav")
                 assert page.heading() in (label, "Organization settings")
                 page.screenshot(f"tour-{name}")
+        if email.startswith("supervisor"):
+            page.press("See the trends of Billing")
+            WebDriverWait(page.driver, 30).until(lambda driver: driver.execute_script(IMAGES_LOADED))
+            assert page.heading() == "Billing" and "Published" in page.text()
+            page.screenshot("tour-supervisor-team")
+        if email.startswith("hr"):
+            page.press("Cases", within="nav")
+            page.click_and_wait(page.driver.find_element(By.CSS_SELECTOR, '[data-list="cases"] tbody a'))
+            assert page.heading().startswith("Case of") and "History" in page.text()
+            page.screenshot("tour-hr-case")
+            page.press("Organization trends", within="nav")
+            assert "The whole organization" in page.text()
+            page.screenshot("tour-hr-trends")
         page.press("Sign out", within="header")
 

@@ -26,7 +26,7 @@ def signed_in(app, world):
 def test_supervisor_sees_only_the_teams_they_lead(signed_in):
     page = text(signed_in("supervisor").get("/console/supervisor/"))
     assert "Team A" in page and "Team B" not in page
-    assert "How these numbers protect your team" in page and 'data-placeholder="trends"' in page
+    assert "How these numbers protect your team" in page and "See the trends of Team A" in page
 
 
 def test_supervisor_opens_their_team_but_not_another_by_editing_the_url(signed_in, world):
@@ -47,18 +47,18 @@ def test_supervisor_gets_a_readable_refusal_on_admin_pages(signed_in):
     assert response.status_code == 403 and heading(response) == "Not allowed"
 
 
-def test_hr_sees_help_lines_teams_and_the_place_of_the_case_list(signed_in, client, world):
+def test_hr_sees_help_lines_teams_and_the_case_list(signed_in, client, world):
     client.patch("/api/v1/org", headers=world.as_("admin"),
                  json={"help_lines": [{"name": "EAP", "phone": "+86 400", "hours": "24/7"}]})
     page = text(signed_in("hr").get("/console/hr/"))
     assert "EAP" in page and "+86 400" in page and "Team A" in page and "Team B" in page
-    assert 'data-placeholder="cases"' in page
+    assert 'data-list="cases"' in page or "No cases." in page
 
 
 @pytest.mark.parametrize("action", [
     "/console/sign-in", "/console/sign-out", "/console/language", "/console/admin/teams", "/console/admin/users",
     "/console/admin/api-keys", "/console/admin/settings", "/console/admin/settings/help-lines",
-    "/console/admin/settings/help-lines/remove",
+    "/console/admin/settings/help-lines/remove", "/console/admin/instruments",
 ])
 def test_a_form_posted_without_its_csrf_token_is_refused(signed_in, action):
     admin = signed_in("admin")
@@ -69,9 +69,10 @@ def test_a_form_posted_without_its_csrf_token_is_refused(signed_in, action):
 
 def test_every_console_form_route_checks_the_csrf_token(app, signed_in, world):
     admin = signed_in("admin")
-    targets = {"team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": "k"}
+    targets = {"team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": "k", "case_id": "c",
+               "appointment_id": "a"}
     rules = [r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("console.") and "POST" in r.methods]
-    assert len(rules) == 14
+    assert len(rules) == 21
     for rule in rules:
         url = rule
         for name, value in targets.items():

@@ -179,7 +179,7 @@ def _targets(world, api_key_id: str) -> dict[str, str]:
     return {"entry_id": entry.json["id"], "team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
             "prompt_id": prompt_id, "device_id": device.json["id"],
             "instrument_id": "phq4", "assessment_id": assessment.json["id"], "receipt_id": receipt,
-            "case_id": case["id"], "appointment_id": appointment.json["id"]}
+            "case_id": case["id"], "appointment_id": appointment.json["id"], "metric": "burnout_risk"}
 
 
 def _headers(world, principal: str, api_key: str) -> dict:
@@ -250,7 +250,20 @@ CONSOLE_MATRIX = {
     ("GET", "/console/for-agents"): CONSOLE_PUBLIC,
     ("GET", "/console/supervisor/"): console_only("supervisor", "supervisor_b"),
     ("GET", "/console/supervisor/teams/<team_id>"): console_only("supervisor", "supervisor_b", supervisor_b=404),
+    ("GET", "/console/supervisor/teams/<team_id>/charts/<metric>.svg"): console_only("supervisor", "supervisor_b",
+                                                                                  supervisor_b=404),
     ("GET", "/console/hr/"): console_only("hr"),
+    ("GET", "/console/hr/cases"): console_only("hr"),
+    ("GET", "/console/hr/cases/<case_id>"): console_only("hr"),
+    ("POST", "/console/hr/cases/<case_id>/notes"): console_only("hr"),
+    ("POST", "/console/hr/cases/<case_id>/follow-up"): console_only("hr"),
+    ("POST", "/console/hr/cases/<case_id>/close"): console_only("hr"),
+    ("POST", "/console/hr/cases/<case_id>/appointments"): console_only("hr"),
+    ("POST", "/console/hr/cases/<case_id>/appointments/<appointment_id>/reschedule"): console_only("hr"),
+    ("POST", "/console/hr/cases/<case_id>/appointments/<appointment_id>/outcome"): console_only("hr"),
+    ("GET", "/console/trends"): console_only("hr", "admin", "other_admin"),
+    ("GET", "/console/admin/instruments"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/instruments"): CONSOLE_ADMIN,
     ("GET", "/console/admin/teams"): CONSOLE_ADMIN,
     ("POST", "/console/admin/teams"): CONSOLE_ADMIN,
     ("GET", "/console/admin/teams/<team_id>"): CONSOLE_ADMIN_TARGET,
@@ -313,4 +326,6 @@ def test_console_route_answers_each_principal_as_declared(app, world, route):
         expected = CONSOLE_MATRIX[route][principal]
         assert _console_outcome(response) == expected, (principal, expected, response.status_code,
                                                         response.headers.get("Location"))
-        assert response.status_code < 500 and response.mimetype == "text/html", (principal, response.status_code)
+        # A chart route answers its allowed users with the API's image; every other answer is a page.
+        mimetypes = ("text/html", "image/svg+xml") if rule.endswith(".svg") else ("text/html",)
+        assert response.status_code < 500 and response.mimetype in mimetypes, (principal, response.status_code)
