@@ -87,3 +87,22 @@ def test_behind_a_trusted_proxy_forwarded_https_gets_hsts(database_url, tmp_path
     assert proxied.get("/healthz", headers={"X-Forwarded-Proto": "https"}).headers["Strict-Transport-Security"]
     assert "Strict-Transport-Security" not in proxied.get("/healthz", headers={"X-Forwarded-Proto": "http"}).headers
     assert "Strict-Transport-Security" not in proxied.get("/healthz").headers
+
+
+def test_deeply_nested_json_is_400_not_500(world):
+    """Found by this suite: json.loads raised RecursionError on ~1,000 levels (a few kB), and that was a 500."""
+    bodies = ("[" * 100_000 + "]" * 100_000, '{"name": ' + "[" * 5_000 + "]" * 5_000 + "}",
+              '{"entries": [' + '{"a":' * 3_000 + "1" + "}" * 3_000 + "]}")
+    for body in bodies:
+        for url, who in ((f"{API}/teams", "admin"), (f"{API}/diary/batch", "agent"), (f"{API}/diary", "agent")):
+            response = world.client.post(url, data=body, content_type="application/json", headers=world.as_(who))
+            problem = assert_problem(response, 400)
+            assert problem["errors"] == {"json": ["Invalid JSON body."]}, url
+
+
+def test_nesting_under_the_parser_limit_is_a_422_not_a_crash(world):
+    nested = "[" * 500 + "]" * 500
+    for url, who in ((f"{API}/teams", "admin"), (f"{API}/diary/batch", "agent"), (f"{API}/users", "admin")):
+        body = '{"name": %s, "entries": [%s], "email": %s}' % (nested, nested, nested)
+        response = world.client.post(url, data=body, content_type="application/json", headers=world.as_(who))
+        assert_problem(response, 422)
