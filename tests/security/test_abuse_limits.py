@@ -106,3 +106,31 @@ def test_nesting_under_the_parser_limit_is_a_422_not_a_crash(world):
         body = '{"name": %s, "entries": [%s], "email": %s}' % (nested, nested, nested)
         response = world.client.post(url, data=body, content_type="application/json", headers=world.as_(who))
         assert_problem(response, 422)
+
+
+def test_an_exhausted_connection_pool_is_a_503_problem_not_a_500(database_url, tmp_path):
+    """Found by this suite: the pool's TimeoutError (every connection busy for pool_timeout) was not a 503."""
+    from api import create_app
+    from api.config import Config
+    from wellbeing.crypto import generate_key
+    from wellbeing.db import db
+
+    env = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
+           "DATA_KEYS": generate_key("t"), "RATELIMIT_DISABLED": "1"}
+    config = Config(env)
+    options = dict(config.SQLALCHEMY_ENGINE_OPTIONS) | {"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.2}
+    small = create_app(config, TESTING=True, PROPAGATE_EXCEPTIONS=False, SQLALCHEMY_ENGINE_OPTIONS=options)
+    with small.app_context():
+        engine = db.engine
+    held = engine.connect()  # the only connection, busy elsewhere
+    try:
+        client = small.test_client()
+        body = assert_problem(client.get("/readyz"), 503)
+        assert body["title"]
+        response = client.post(f"{API}/auth/token", json={"email": "a@b.test", "password": "whatever pw"})
+        assert_problem(response, 503)
+        assert response.headers["Retry-After"]
+    finally:
+        held.close()
+    assert small.test_client().get("/readyz").status_code == 200
+    engine.dispose()
