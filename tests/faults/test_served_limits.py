@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.faults.server import Server, app_env, bootstrap, migrate
+from tests.faults.server import PASSWORD, Server, app_env, bootstrap, migrate
 
 CAP = 1024 * 1024
 
@@ -75,3 +75,26 @@ def test_hsts_follows_the_proxys_forwarded_proto(served):
     for headers in (https, plain):
         assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_sign_in_throttle_holds_across_workers_and_a_restart(tmp_path):
+    """Five failed sign-ins from an address in 15 minutes, counted in the database: workers and restarts share it."""
+    env = app_env(f"sqlite:///{tmp_path / 'limits.db'}", tmp_path / "instance", RATELIMIT_DISABLED="0")
+    migrate(env)
+    bootstrap(env)
+    server = Server(env, tmp_path / "gunicorn.log", workers=2, threads=2)
+    server.start()
+    wrong = {"email": "admin@fault.test", "password": "not the password"}
+    try:
+        statuses = [server.request("POST", "/api/v1/auth/token", wrong)[0] for _ in range(3)]
+        server.stop()
+        server.start()  # a restart forgets nothing: the failures are not in process memory
+        statuses += [server.request("POST", "/api/v1/auth/token", wrong)[0] for _ in range(2)]
+        right = {"email": "admin@fault.test", "password": PASSWORD}
+        status, body, headers = server.request("POST", "/api/v1/auth/token", right)
+    finally:
+        server.stop()
+    assert statuses == [401] * 5, statuses
+    # Even the right password waits now: a guesser cannot tell a hit from a miss while throttled.
+    assert status == 429 and body["status"] == 429 and headers["content-type"] == "application/problem+json"
+    assert 0 < int(headers["retry-after"]) <= 15 * 60
