@@ -12,6 +12,7 @@ import http.client
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -22,11 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.server import PASSWORD, Server, app_env, bootstrap, free_port, migrate
+from tests.faults.server import PASSWORD, Server, app_env, bootstrap, children, free_port, migrate
 from tests.helpers import assert_problem
 
 KIND = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
 FAST = 5.0  # seconds: an answer while the database is away must come within this
+STATEMENT_MS = 3000  # the served app's statement_timeout here; the client gives up on a frozen server 2 s later
+FROZEN = STATEMENT_MS / 1000 + 2 + 3 + 3  # wait limit + connect timeout + slack on a busy machine
 
 
 class PrivatePostgres:
@@ -57,6 +60,23 @@ class PrivatePostgres:
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"), "-w", "start")
+
+    def processes(self) -> list[int]:
+        master = int((self.data / "postmaster.pid").read_text().split()[0])
+        return [master, *children(master)]
+
+    def freeze(self) -> list[int]:
+        """SIGSTOP the server and its backends: connections stay open, nothing answers (a hung or partitioned host)."""
+        pids = self.processes()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        return pids
+
+    @staticmethod
+    def thaw(pids: list[int]) -> None:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def stop_immediately(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
@@ -118,7 +138,7 @@ def _postgres_outage(tmp_path: Path) -> None:
     server = None
     try:
         pg.start()
-        env = app_env(pg.url, tmp_path / "instance")
+        env = app_env(pg.url, tmp_path / "instance", DB_STATEMENT_TIMEOUT_MS=str(STATEMENT_MS))
         migrate(env)
         bootstrap(env)
         server = Server(env, tmp_path / "gunicorn.log")
@@ -168,12 +188,54 @@ def _postgres_outage(tmp_path: Path) -> None:
             "id": str(uuid.uuid4()), "occurred_at": datetime.now(timezone.utc).isoformat(), "emotion": "calm",
             "intensity": 4}, agent)
         assert status == 201, body
+        _frozen_database(pg, server, agent)
         log = (tmp_path / "gunicorn.log").read_text(errors="replace")
         assert "database unavailable" in log and "unhandled error" not in log  # 503s logged as such, no 500
     finally:
         if server is not None:
             server.stop()
         pg.remove()
+
+
+def _frozen_database(pg: PrivatePostgres, server: Server, agent: dict) -> None:
+    """A server that stops answering without closing anything: pooled connections wait in vain.
+
+    Found by this test: the pre-ping of a pooled connection waited forever (statement_timeout is the
+    server's, and a frozen server enforces nothing), so each such request held its thread for good.
+    """
+    results: list[tuple[int | str, float]] = []
+
+    def call(path: str) -> None:
+        began = time.monotonic()
+        try:
+            status = server.request("GET", path, headers=agent, timeout=60)[0]
+        except (OSError, http.client.HTTPException) as error:
+            status = type(error).__name__
+        results.append((status, time.monotonic() - began))
+
+    # Warm every thread's pooled connection, so the freeze catches open connections, not only new ones.
+    warm = [threading.Thread(target=call, args=("/api/v1/me",)) for _ in range(8)]
+    for thread in warm:
+        thread.start()
+    for thread in warm:
+        thread.join()
+    assert {s for s, _ in results} == {200}, results
+    results.clear()
+    pids = pg.freeze()
+    try:
+        # Four at once: never more than a worker's threads, so no request waits in gunicorn's queue.
+        paths = ("/readyz", "/api/v1/me", "/api/v1/diary", "/api/v1/me")
+        callers = [threading.Thread(target=call, args=(path,)) for path in paths]
+        for thread in callers:
+            thread.start()
+        for thread in callers:
+            thread.join(timeout=90)
+        assert len(results) == len(callers)
+        assert all(status == 503 and took < FROZEN for status, took in results), results
+        assert server.request("GET", "/healthz", timeout=5)[0] == 200  # the process itself stays responsive
+    finally:
+        pg.thaw(pids)
+    _wait_until(lambda: server.request("GET", "/api/v1/me", headers=agent, timeout=30)[0] == 200, timeout=30)
 
 
 def _sqlite_analogue(app, client) -> None:
