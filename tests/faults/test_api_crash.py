@@ -25,7 +25,7 @@ COPING = ("deep_breathing", "short_break")
 
 
 def _body(rng: random.Random, n: int) -> dict:
-    at = datetime.now(timezone.utc) - timedelta(hours=1, seconds=n)
+    at = datetime.now(timezone.utc) - timedelta(hours=1, seconds=n % 100_000)
     return {
         "id": str(uuid.uuid4()), "occurred_at": at.isoformat(), "emotion": rng.choice(EMOTIONS),
         "intensity": rng.randint(1, 10), "stress": rng.randint(0, 10), "after_call": rng.random() < 0.5,
@@ -38,7 +38,7 @@ def _body(rng: random.Random, n: int) -> dict:
 class Writers:
     """Client threads posting diary entries back to back; remembers what was sent and what was acknowledged."""
 
-    def __init__(self, server: Server, headers: dict, threads: int = 6) -> None:
+    def __init__(self, server: Server, headers: dict, threads: int = 6, batch_threads: int = 2) -> None:
         self.server, self.headers = server, headers
         self.sent: dict[str, dict] = {}
         self.acked: set[str] = set()
@@ -46,6 +46,8 @@ class Writers:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
+        self.threads += [threading.Thread(target=self._run_batches, args=(100 + i,), daemon=True)
+                         for i in range(batch_threads)]
 
     def _run(self, seed: int) -> None:
         rng = random.Random(seed)
@@ -64,6 +66,30 @@ class Writers:
                 self.statuses.append(status)
                 if isinstance(status, int) and 200 <= status < 300:
                     self.acked.add(body["id"])
+
+    def _run_batches(self, seed: int) -> None:
+        """Offline phones catching up: batches of 50; an answered batch acknowledges each created/unchanged entry."""
+        rng = random.Random(seed)
+        n = 0
+        while not self.stop.is_set():
+            bodies = []
+            for _ in range(50):
+                n += 1
+                bodies.append(_body(rng, seed * 100_000 + n))
+            with self.lock:
+                self.sent.update({b["id"]: b for b in bodies})
+            try:
+                status, answer, _ = self.server.request("POST", "/api/v1/diary/batch", {"entries": bodies}, self.headers,
+                                                        timeout=20)
+            except (OSError, http.client.HTTPException) as error:
+                status, answer = type(error).__name__, None
+                time.sleep(0.02)
+            with self.lock:
+                self.statuses.append(status)
+                if status == 200:
+                    results = answer["results"]
+                    assert [r["status"] for r in results] == ["created"] * len(bodies), results[:3]
+                    self.acked.update(r["id"] for r in results)
 
     def acked_count(self) -> int:
         with self.lock:
@@ -129,20 +155,37 @@ def test_acknowledged_diary_writes_survive_kill_9_of_a_worker_and_of_the_whole_a
                 sent = writers.sent[entry_id]
                 expected = len(sent["triggers"]) + len(sent["signals"]) + len(sent["coping"])
                 assert tag_counts.get(entry_id, 0) == expected, entry_id
-            # Exactly the body sent, note decrypted, for every acknowledged write.
-            for entry_id in sorted(writers.acked):
-                status, got, _ = server.request("GET", f"/api/v1/diary/{entry_id}", headers=agent)
-                assert status == 200, got
-                sent = writers.sent[entry_id]
+            # Exactly the body sent, note decrypted, for every acknowledged write (read back page by page).
+            served: dict[str, dict] = {}
+            cursor = ""
+            while True:
+                status, page, _ = server.request("GET", f"/api/v1/diary?limit=500{cursor}", headers=agent)
+                assert status == 200, page
+                served.update({item["id"]: item for item in page["items"]})
+                if not page["next_cursor"]:
+                    break
+                cursor = f"&cursor={page['next_cursor']}"
+            assert set(served) == set(stored)
+            for entry_id in writers.acked:
+                got, sent = served[entry_id], writers.sent[entry_id]
                 for key in ("emotion", "intensity", "stress", "after_call", "triggers", "signals", "coping", "note"):
                     assert got[key] == sent[key], (key, got[key], sent[key])
                 assert datetime.fromisoformat(got["occurred_at"]) == datetime.fromisoformat(sent["occurred_at"])
-            # Retrying what was never acknowledged, with the same ids: 201 or 200 (a replay), never a copy.
+            # Retrying what was never acknowledged, with the same ids: 201 or 200 (a replay), never a copy;
+            # singly for a few, the rest as a batch (created, or unchanged when the lost answer's write was stored).
             unacked = [i for i in writers.sent if i not in writers.acked]
             assert unacked
-            for entry_id in unacked:
+            for entry_id in unacked[:20]:
                 status, got, _ = server.request("POST", "/api/v1/diary", writers.sent[entry_id], agent)
                 assert status == (200 if entry_id in stored else 201), (status, got)
+            rest = unacked[20:]
+            for start in range(0, len(rest), 500):
+                chunk = rest[start:start + 500]
+                status, got, _ = server.request("POST", "/api/v1/diary/batch",
+                                                {"entries": [writers.sent[i] for i in chunk]}, agent, timeout=60)
+                assert status == 200, got
+                assert [r["status"] for r in got["results"]] == [
+                    "unchanged" if i in stored else "created" for i in chunk]
             with engine.connect() as conn:
                 total, distinct = conn.execute(text("SELECT count(*), count(DISTINCT id) FROM diary_entries")).one()
             assert total == distinct == len(writers.sent)

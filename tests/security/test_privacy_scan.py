@@ -133,7 +133,7 @@ def seeded(app, client, session):
     values["user_id"] = [owner_id, agents[emails["agent_same_team"]], users[emails["supervisor"]].id]
     return {"emails": emails, "passwords": passwords, "headers": headers, "agents": agents, "notes": notes,
             "entry_ids": entry_ids, "values": values, "owner_id": owner_id,
-            "user_ids": {e: u.id for e, u in users.items()}}
+            "user_ids": {e: u.id for e, u in users.items()}, "names": {e: u.name for e, u in users.items()}}
 
 
 def demo_notes(session, app) -> dict[str, set[str]]:
@@ -200,6 +200,10 @@ def _scan(role: str, url: str, response, world: dict, failures: list[str]) -> No
         for email, user_id in world["agents"].items():
             if email != own and (email in body or (user_id in body and user_id not in url)):
                 failures.append(f"{where}: agent {email}" + (" (e-mail)" if email in body else " (id)"))
+                break
+            name = world["names"][email]
+            if email != own and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body):
+                failures.append(f"{where}: agent name {name!r}")
                 break
     if role in ("supervisor", "supervisor_other", "admin", "other_admin", "agent_same_team", "agent_other_team"):
         if response.mimetype in ("application/json", "application/problem+json"):
