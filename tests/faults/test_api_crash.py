@@ -118,7 +118,7 @@ def test_acknowledged_diary_writes_survive_kill_9_of_a_worker_and_of_the_whole_a
     migrate(env)
     bootstrap(env)
     log = tmp_path / "gunicorn.log"
-    server = Server(env, log)
+    server = Server(env, log, extra_args=("--access-logfile", "-"))  # access lines are checked too
     server.start()
     try:
         admin = server.login("admin@fault.test")

@@ -113,6 +113,11 @@ def seeded(app, client, session):
     response = client.post(f"{API}/me/counseling", headers=owner, json={"reason": REASON})
     assert response.status_code == 201, response.json
 
+    # An organization API key (an integration) is scanned like a role.
+    key = client.post(f"{API}/api-keys", json={}, headers=headers["admin"])
+    assert key.status_code == 201, key.json
+    headers["api_key"] = {"Authorization": f"Bearer {key.json['key']}"}
+
     # An erasure request by another agent, so receipt routes have something to show.
     leaver = client.post(f"{API}/auth/token", json={"email": f"agent2-6@{DEMO}", "password": demo.DEMO_PASSWORD}).json
     response = client.delete(f"{API}/me/data", headers={"Authorization": f"Bearer {leaver['access_token']}"})
@@ -205,10 +210,10 @@ def _scan(role: str, url: str, response, world: dict, failures: list[str]) -> No
             if email != own and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body):
                 failures.append(f"{where}: agent name {name!r}")
                 break
-    if role in ("supervisor", "supervisor_other", "admin", "other_admin", "agent_same_team", "agent_other_team"):
+    if role != "hr":
         if response.mimetype in ("application/json", "application/problem+json"):
             markers = set(world["agents"]) | set(world["agents"].values())
-            markers.discard(own)
+            markers -= {own, own_id}
             values = _person_values(json.loads(response.get_data(as_text=True)), markers)
             if values:
                 failures.append(f"{where}: per-person wellbeing values at {values[:3]}")
