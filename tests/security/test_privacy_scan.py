@@ -264,3 +264,29 @@ def test_the_owner_does_see_their_own_notes(client, seeded):
     case_id = (mine.get("items") or mine)[0]["id"] if isinstance(mine, dict) else mine[0]["id"]
     case = client.get(f"{API}/counseling/cases/{case_id}", headers=seeded["headers"]["hr"])
     assert case.status_code == 200 and REASON in _readable(case)  # HR reads the reason the agent gave
+
+
+def test_the_scan_reports_each_kind_of_leak(seeded):
+    """The scan itself is checked: planted leaks of each kind are reported (so a quiet scan means something)."""
+    from flask import Response
+
+    owner_email = seeded["emails"]["owner"]
+    owner_id = seeded["owner_id"]
+    note = next(iter(n for n in seeded["notes"] if n.startswith("owner-note-")))
+    entry_id = next(i for i, writer in seeded["entry_ids"].items() if writer == owner_id)
+    planted = {
+        "note": {"text": note},
+        "reason": {"text": REASON},
+        "entry id": {"ref": entry_id},
+        "e-mail": {"who": owner_email},
+        "name": {"who": seeded["names"][owner_email]},
+        "per-person value": {"people": [{"user_id": owner_id, "risk_score": 0.8}]},
+    }
+    for kind, body in planted.items():
+        failures: list[str] = []
+        _scan("supervisor", "/planted", Response(json.dumps(body, ensure_ascii=False), mimetype="application/json"),
+              seeded, failures)
+        assert failures, f"a planted {kind} was not reported"
+    html_failures: list[str] = []
+    _scan("supervisor", "/planted", Response(f"<p>{html.escape(note)}</p>", mimetype="text/html"), seeded, html_failures)
+    assert html_failures
