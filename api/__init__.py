@@ -5,7 +5,8 @@ import logging
 import uuid
 from pathlib import Path
 
-from flask import Flask, g, request, send_from_directory
+from flask import Flask, current_app, g, request, send_from_directory
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Config
@@ -118,6 +119,7 @@ def register_request_hooks(app: Flask) -> None:
     def start_request():
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         set_write_intent(request.method in UNSAFE)
+        _cap_streamed_body()
         # The console's HTML forms post form data; everything else speaks JSON only.
         json_only = request.blueprint != "console"
         if json_only and request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
@@ -140,6 +142,23 @@ def register_request_hooks(app: Flask) -> None:
         if response.mimetype in JSON_TYPES:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _cap_streamed_body() -> None:
+    """A chunked body (no Content-Length) over MAX_CONTENT_LENGTH is a 413, not silently cut at the cap.
+
+    Werkzeug stops reading a streamed body at the cap and hands back the first part, which the JSON
+    parser then refuses as a 400 (or, for a bare number, could even accept truncated). Reading it here,
+    cached for the handler, tells "exactly the cap" from "more than the cap".
+    """
+    cap = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not cap or request.method not in UNSAFE or request.content_length is not None:
+        return
+    if not request.environ.get("wsgi.input_terminated"):
+        return  # Werkzeug then reads no body at all
+    data = request.get_data(cache=True)
+    if len(data) >= cap and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 def register_commands(app: Flask) -> None:

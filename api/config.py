@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from wellbeing.crypto import generate_key
+from wellbeing.db import WAIT_LIMIT_ARG
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,11 +112,14 @@ def _database_url(url: str | None, instance: Path) -> str:
 def _engine_options(url: str, env: dict[str, str]) -> dict:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 10, "check_same_thread": False}}
+    statement_ms = int(env.get("DB_STATEMENT_TIMEOUT_MS", "15000"))
     return {
         "pool_size": int(env.get("DB_POOL_SIZE", "8")),
         "max_overflow": int(env.get("DB_MAX_OVERFLOW", "4")),
         "pool_pre_ping": True,
         "pool_timeout": 5,
-        # Fail fast instead of hanging when the database is away (readiness and 503s rely on it).
-        "connect_args": {"connect_timeout": 3, "options": "-c statement_timeout=15000"},
+        # Fail fast instead of hanging when the database is away (readiness and 503s rely on it): the server
+        # ends a statement after statement_timeout, and the client stops waiting for a frozen server soon after.
+        "connect_args": {"connect_timeout": 3, "options": f"-c statement_timeout={statement_ms}",
+                         WAIT_LIMIT_ARG: statement_ms / 1000 + 2},
     }

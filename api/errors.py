@@ -10,6 +10,7 @@ from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from wellbeing.errors import DomainError
@@ -98,4 +99,11 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error):
         log.error("database unavailable (request %s): %s", getattr(g, "request_id", "-"), type(error.orig).__name__, exc_info=error)
         return problem(503, "Service unavailable", "The database is not reachable; try again shortly.",
+                       headers={"Retry-After": "5"})
+
+    @app.errorhandler(PoolTimeout)
+    def database_busy(error):
+        # Every pooled connection stayed busy for pool_timeout (a slow or locked database): shed the load.
+        log.error("database connection pool exhausted (request %s)", getattr(g, "request_id", "-"))
+        return problem(503, "Service unavailable", "The database is busy; try again shortly.",
                        headers={"Retry-After": "5"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -109,3 +110,44 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
 def _sqlite_on_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+# A custom connect argument (not a libpq one): the longest the client waits for one answer from PostgreSQL.
+WAIT_LIMIT_ARG = "wellbeing_wait_limit"
+
+
+@functools.cache
+def _bounded_wait_connection() -> type:
+    """A psycopg connection that gives up on an answer after its wait limit, closing itself.
+
+    statement_timeout only helps while the server runs: a frozen or partitioned server (whose kernel
+    still acknowledges our packets, so TCP timeouts never fire) would otherwise hold the request thread,
+    and the pooled connection's pre-ping with it, forever. Closed, the connection counts as a disconnect:
+    the pool drops it and the request becomes the same 503 as a stopped database.
+    """
+    import psycopg
+    from psycopg.connection import _WAIT_INTERVAL
+
+    class BoundedWaitConnection(psycopg.Connection):
+        wait_limit: float | None = None
+
+        def wait(self, gen, interval: float = _WAIT_INTERVAL, timeout: float | None = None):
+            try:
+                return super().wait(gen, interval, timeout if timeout is not None else self.wait_limit)
+            except psycopg.errors._WaitTimeout:
+                with contextlib.suppress(Exception):
+                    self.close()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {self.wait_limit:g} s; connection closed") from None
+
+    return BoundedWaitConnection
+
+
+@event.listens_for(Engine, "do_connect")
+def _psycopg_bounded_wait(dialect, conn_rec, cargs, cparams):
+    limit = cparams.pop(WAIT_LIMIT_ARG, None)
+    if limit is None or dialect.driver != "psycopg":
+        return None
+    connection = _bounded_wait_connection().connect(*cargs, **cparams)
+    connection.wait_limit = float(limit)
+    return connection
