@@ -34,7 +34,7 @@ WELLBEING_KEYS = re.compile(r"(score|risk|severity|band|intensity|stress|emotion
                             r"probability|phq|gad|who5|burnout)", re.I)
 PERSON_KEYS = {"user_id", "agent_id", "email", "agent", "user"}
 # Placeholders that name no table.
-FIXED_IDS = {"instrument_id": ["phq4", "gad7"]}
+FIXED_IDS = {"instrument_id": ["phq4", "gad7"], "metric": ["burnout_risk", "participation", "high_risk_share"]}
 
 
 def _singulars(name: str) -> list[str]:
