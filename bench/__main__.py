@@ -157,6 +157,8 @@ def write_doc(document: dict, command: str) -> None:
         lines += [f"### Single POST /diary at peak, {label} (py-spy, one worker, {top['samples'][0][1]} busy samples)",
                   "", "| function (inclusive) | % of busy samples |", "|---|---|"]
         lines += [f"| `{f}` | {share} |" for f, share in top["inclusive"] if "<module>" not in f][:12]
+        lines += ["", "| project function (inclusive) | % of busy samples |", "|---|---|"]
+        lines += [f"| `{f}` | {share} |" for f, share in top.get("project", [])][:15]
         lines += ["", "| function (self) | % of busy samples |", "|---|---|"]
         lines += [f"| `{f}` | {share} |" for f, share in top["self"]][:10]
         lines += [""]

@@ -403,18 +403,17 @@ def _bulk_load(url: str, count: int, agents: int = 2_000) -> None:
     """COPY `count` entries (and a trigger tag each) for `agents` other agents of the same organization."""
     conn = _raw_connect(url)
     with conn.cursor() as cur:
-        org_id, password_hash = cur.execute("SELECT org_id, password_hash FROM users LIMIT 1").fetchone()
         have = cur.execute("SELECT id FROM users WHERE email LIKE 'load%%'").fetchall()
+        if not have:  # copies of the 'other' agent, every column but the identity
+            columns = [r[0] for r in cur.execute("SELECT column_name FROM information_schema.columns "
+                                                 "WHERE table_name = 'users' ORDER BY ordinal_position")]
+            values = {"id": "gen_random_uuid()::text", "email": "'load' || n || '@bench.test'", "name": "'load' || n"}
+            cur.execute(f"INSERT INTO users ({', '.join(columns)}) SELECT "
+                        + ", ".join(values.get(c, c) for c in columns)
+                        + f" FROM users, generate_series(1, {agents}) AS n WHERE email = 'other@bench.test'")
+            have = cur.execute("SELECT id FROM users WHERE email LIKE 'load%%'").fetchall()
         users = [r[0] for r in have]
         now = datetime.now(timezone.utc)
-        if not users:
-            with cur.copy("COPY users (id, org_id, email, name, role, password_hash, timezone, created_at) "
-                          "FROM STDIN") as copy:
-                for n in range(agents):
-                    user = str(uuid.uuid4())
-                    users.append(user)
-                    copy.write_row((user, org_id, f"load{n}@bench.test", f"load{n}", "agent", password_hash,
-                                    "Europe/Berlin", now))
         rng = random.Random(count)
         with cur.copy(f"COPY diary_entries ({ENTRY_COLUMNS}) FROM STDIN") as entries:
             ids = []
@@ -495,7 +494,9 @@ def top_frames(collapsed: str, limit: int = 15) -> dict[str, list[tuple[str, flo
         self_time[frames[-1]] = self_time.get(frames[-1], 0) + n
     share = lambda table: [(f, round(100 * c / total, 1)) for f, c in  # noqa: E731
                            sorted(table.items(), key=lambda kv: -kv[1])[:limit]] if total else []
-    return {"samples": [("busy samples", total)], "inclusive": share(inclusive), "self": share(self_time)}
+    project = {f: c for f, c in inclusive.items() if "(api/" in f or "(wellbeing/" in f}
+    return {"samples": [("busy samples", total)], "inclusive": share(inclusive), "self": share(self_time),
+            "project": share(project)}
 
 
 # ------------------------------------------------------------------------------------------------------- the run
