@@ -179,7 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated: " + ",".join(NAMES))
     parser.add_argument("--profile", action="store_true", help="py-spy flame graph of the single-POST peak")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--doc-from", metavar="JSON", help="only rewrite docs/benchmarks.md from a results file")
     args = parser.parse_args(argv)
+    if args.doc_from:
+        document = json.loads(open(args.doc_from).read())
+        write_doc(document, document.get("command", "python -m bench"))
+        print(f"written: {DOC.relative_to(ROOT)}")
+        return 0
     only = {n.strip() for n in args.only.split(",") if n.strip()}
     unknown = only - set(NAMES)
     if unknown:
@@ -201,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                 rows += run_features(name, server_url, args.size)
                 print(f"  {database} {name}: {time.monotonic() - t:.0f} s", flush=True)
     document["seconds"] = time.monotonic() - began
+    document["command"] = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     document["rows"] = rows
     print()
     print(markdown(rows))
@@ -211,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     print(f"written: {path.relative_to(ROOT)}")
     if not args.no_doc:
-        write_doc(document, "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]))
+        write_doc(document, document["command"])
         print(f"written: {DOC.relative_to(ROOT)}")
     return 0
 

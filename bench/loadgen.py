@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import multiprocessing
+import random
 import shutil
 import subprocess
 import tempfile
@@ -31,6 +32,7 @@ local out_path = [==[%(out)s]==]
 local counter = 0
 local thread_number = 0
 local threads = {}
+bad = {}
 
 function setup(thread)
   thread_number = thread_number + 1
@@ -39,7 +41,7 @@ function setup(thread)
 end
 
 function init(args)
-  math.randomseed(os.time() * 1000 + tid * 7919)
+  math.randomseed(%(seed)d + tid * 7919)
   wrk.method = "%(method)s"
   wrk.headers["Content-Type"] = "application/json"
   %(headers)s
@@ -55,13 +57,28 @@ function request()
   return wrk.format(nil, "%(path)s", nil, body)
 end
 
+function response(status, headers, body)
+  if status >= 400 then
+    local key = tostring(status)
+    bad[key] = (bad[key] or 0) + 1
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
+  local kinds = {connect = e.connect, read = e.read, write = e.write, timeout = e.timeout}
+  for _, thread in ipairs(threads) do
+    for key, n in pairs(thread:get("bad")) do kinds[key] = (kinds[key] or 0) + n end
+  end
+  local parts = {}
+  for key, n in pairs(kinds) do
+    if n > 0 then table.insert(parts, string.format('"%%s": %%d', key, n)) end
+  end
   local f = io.open(out_path, "w")
   f:write(string.format('{"requests": %%d, "duration_us": %%d, "status_errors": %%d, "socket_errors": %%d, ' ..
-                        '"p50_us": %%d, "p99_us": %%d, "mean_us": %%f}',
+                        '"p50_us": %%d, "p99_us": %%d, "mean_us": %%f, "kinds": {%%s}}',
                         summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-                        latency:percentile(50), latency:percentile(99), latency.mean))
+                        latency:percentile(50), latency:percentile(99), latency.mean, table.concat(parts, ", ")))
   f:close()
 end
 """
@@ -81,6 +98,7 @@ class Peak:
     p50_ms: float
     p99_ms: float
     tool: str
+    error_kinds: dict = field(default_factory=dict)  # HTTP status or socket error -> count
 
 
 def wrk_post(address: str, path: str, body_template: str, headers: dict[str, str], connections: int = 8,
@@ -91,7 +109,7 @@ def wrk_post(address: str, path: str, body_template: str, headers: dict[str, str
         extra = "\n  ".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items() if k.lower() != "content-type")
         script = Path(tmp) / "post.lua"
         script.write_text(WRK_SCRIPT % {"body": body_template, "out": out, "method": method, "path": path,
-                                        "headers": extra})
+                                        "headers": extra, "seed": random.SystemRandom().randrange(1, 2**31)})
         subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
                         "--timeout", "10s", "-s", str(script), f"http://{address}"],
                        check=True, capture_output=True, text=True)
@@ -99,7 +117,7 @@ def wrk_post(address: str, path: str, body_template: str, headers: dict[str, str
     errors = result["status_errors"] + result["socket_errors"]
     good = result["requests"] - result["status_errors"]
     return Peak(good / (result["duration_us"] / 1e6), result["requests"], errors, result["p50_us"] / 1000,
-                result["p99_us"] / 1000, "wrk")
+                result["p99_us"] / 1000, "wrk", result["kinds"])
 
 
 def peak(address: str, path: str, body_template: str, headers: dict[str, str], connections: int = 8,

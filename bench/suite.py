@@ -234,16 +234,23 @@ def bench_single_post(ctx: Context) -> list[dict]:
     raw_rate, raw_latencies = raw_single_inserts(ctx.url, ctx.people["other"], s["peak_seconds"])
     auth = _auth(ctx, "writer")
     headers = {"Authorization": auth["Authorization"]}
-    profiler = _start_profile(ctx, s["peak_seconds"] + 1) if ctx.profile else None
     single = loadgen.peak(ctx.server.address, "/api/v1/diary", _diary_template(), headers, CONNECTIONS,
                           s["peak_seconds"])
-    if profiler:
-        _finish_profile(ctx, profiler)
+    if single.error_kinds:
+        ctx.notes.append(f"{ctx.scenario('POST /diary')} peak: errors {single.error_kinds}")
+    if ctx.profile:  # its own run: py-spy takes CPU from the 2 cores, so it must not touch the measured peak
+        profiler = _start_profile(ctx, s["peak_seconds"] + 1)
+        if profiler:
+            loadgen.peak(ctx.server.address, "/api/v1/diary", _diary_template(), headers, CONNECTIONS,
+                         s["peak_seconds"] + 1, warmup=0)
+            _finish_profile(ctx, profiler)
     ctx.peaks["single"] = single.rate
     rate = 0.7 * single.rate
     paced = loadgen.paced(ctx.server.address, _DiaryRequests(auth, _diary_template()), rate, s["paced_seconds"])
     name = ctx.scenario("POST /diary")
     errors = single.errors + paced.errors
+    if paced.error_samples:
+        ctx.notes.append(f"{name} at 70% of peak: errors {dict(paced.error_samples)}")
     return [
         row(name, f"peak throughput ({single.tool}, {CONNECTIONS} conns)", single.rate, "req/s",
             f"(a) bare Flask POST /echo", base.rate, ">= 25% of (a)", single.rate >= 0.25 * base.rate),
@@ -325,7 +332,7 @@ class _MixedRequests:
             return "ack", "POST", f"/api/v1/me/prompts/{prompt}/ack", b"", auth, (200,)
         if roll < MIX[0][1] + MIX[1][1] + MIX[2][1]:
             return "insights", "GET", "/api/v1/diary/insights?days=30", None, auth, (200,)
-        body = json.dumps({"id": str(uuid.uuid4()), "instrument": "burnout1", "answers": {"1": n % 5}}).encode()
+        body = json.dumps({"id": str(uuid.uuid4()), "instrument": "burnout1", "answers": {"1": n % 5 + 1}}).encode()
         return "assessment", "POST", "/api/v1/assessments", body, auth, (201,)
 
 
