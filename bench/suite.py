@@ -10,18 +10,15 @@ from __future__ import annotations
 import json
 import os
 import random
-import sqlite3
-import subprocess
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from bench import loadgen
-from bench.common import RESULTS, Server, fresh_database, percentile, row, serve
-from bench.diary import EMOTIONS, PASSWORD, TRIGGERS, _entry, _timed, _token, _year_of_entries
+from bench import loadgen, profiling, raw
+from bench.common import Server, fresh_database, percentile, row, serve
+from bench.diary import PASSWORD, _entry, _timed, _token, _year_of_entries
 
 SIZES = {
     "small": {"peak_seconds": 4, "paced_seconds": 8, "batches": 4, "insight_calls": 100, "mixed_seconds": 20,
@@ -32,6 +29,8 @@ SIZES = {
               "agents": 100, "growth": (100_000, 1_000_000, 10_000_000), "growth_calls": 300, "growth_seconds": 8},
 }
 CONNECTIONS = 8  # closed-loop concurrency: the server's 2 workers x 4 threads, and the raw driver's thread count
+# Prompts to acknowledge are seeded before the mix's peak is known: enough for this rate (req/s).
+MIXED_RATE_CEILING = 400
 MIX = (("diary", 0.55), ("ack", 0.30), ("insights", 0.10), ("assessment", 0.05))
 JSON = {"Content-Type": "application/json"}
 NOTE = "Long queue, two complaints."
@@ -93,7 +92,7 @@ def prepare(ctx: Context) -> None:
         ctx.people = {u["name"]: u["id"] for u in users}
         ctx.people["history"] = _year_of_entries(db.session, ctx.people["reader"], now, keyring())
         # Enough sent prompts for the mixed workload's acknowledgements (each is acknowledged once).
-        per_agent = int(_mixed_rate_guess(ctx) * (ctx.settings["mixed_seconds"] + 10) * 0.30 * 2
+        per_agent = int(MIXED_RATE_CEILING * (ctx.settings["mixed_seconds"] + 10) * 0.30 * 2
                         / ctx.settings["agents"]) + 20
         prompts = []
         for n in range(ctx.settings["agents"]):
@@ -113,108 +112,6 @@ def prepare(ctx: Context) -> None:
         db.engine.dispose()
 
 
-def _mixed_rate_guess(ctx: Context) -> float:
-    """An upper bound of the mixed workload's rate, to seed enough prompts before the peak is known."""
-    return 400.0
-
-
-# --------------------------------------------------------------------------------------- baseline (b): the raw driver
-
-
-def _raw_connect(url: str):
-    if url.startswith("sqlite"):
-        conn = sqlite3.connect(url.split("sqlite:///", 1)[1], isolation_level=None, check_same_thread=False)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000"):
-            conn.execute(f"PRAGMA {pragma}")
-        return conn
-    import psycopg
-
-    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-
-
-def _raw_entry(user_id: str, sqlite: bool, rng: random.Random) -> tuple:
-    now = datetime.now(timezone.utc)
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
-    entry_id = str(uuid.uuid4())
-    emotion = rng.choice(EMOTIONS)
-    # A note's ciphertext is ~4/3 of (nonce + plaintext + tag) in base64 plus a key id: about 90 characters.
-    note = "v1:bench:" + uuid.uuid4().hex * 2 + uuid.uuid4().hex[:16] if rng.random() < 0.5 else None
-    return (entry_id, user_id, stamp, emotion, "negative", rng.randint(1, 10), rng.randint(0, 10), True, note, stamp,
-            1, stamp, stamp, uuid.uuid4().hex + uuid.uuid4().hex)
-
-
-ENTRY_COLUMNS = ("id, user_id, occurred_at, emotion, valence, intensity, stress, after_call, note_ciphertext, "
-                 "client_updated_at, revision, created_at, updated_at, request_fingerprint")
-
-
-def raw_single_inserts(url: str, user_id: str, seconds: float, threads: int = CONNECTIONS) -> tuple[float, list[float]]:
-    """Insert+commit one diary-sized row at a time from `threads` connections; returns rows/s and latencies (ms)."""
-    sqlite = url.startswith("sqlite")
-    mark = "?" if sqlite else "%s"
-    sql = f"INSERT INTO diary_entries ({ENTRY_COLUMNS}) VALUES ({', '.join([mark] * 14)})"
-    counts, latencies, lock = [0], [], threading.Lock()
-    start_at = time.monotonic() + 0.5
-    stop_at = start_at + seconds
-
-    def worker(seed: int) -> None:
-        rng = random.Random(seed)
-        conn = _raw_connect(url)
-        mine, n = [], 0
-        while (began := time.monotonic()) < stop_at:
-            values = _raw_entry(user_id, sqlite, rng)
-            if sqlite:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute(sql, values)
-                conn.execute("COMMIT")
-            else:
-                conn.execute(sql, values)
-                conn.commit()
-            if began >= start_at:
-                mine.append((time.monotonic() - began) * 1000)
-                n += 1
-        conn.close()
-        with lock:
-            counts[0] += n
-            latencies.extend(mine)
-
-    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return counts[0] / seconds, latencies
-
-
-def raw_multirow_inserts(url: str, user_id: str, batches: int, per_batch: int = 500) -> float:
-    """Multi-row INSERTs of `per_batch` entries plus their tags (one of each per entry on average), one commit
-    per batch, as batch ingest stores them; returns entries/s."""
-    sqlite = url.startswith("sqlite")
-    mark = "?" if sqlite else "%s"
-    rng = random.Random(11)
-    conn = _raw_connect(url)
-    entry_values = "(" + ", ".join([mark] * 14) + ")"
-    began = time.monotonic()
-    for _ in range(batches):
-        entries = [_raw_entry(user_id, sqlite, rng) for _ in range(per_batch)]
-        tags = [(e[0], "triggers", key, n) for e in entries
-                for n, key in enumerate(rng.sample(TRIGGERS, k=rng.randint(0, 2)))]
-        entry_sql = f"INSERT INTO diary_entries ({ENTRY_COLUMNS}) VALUES " + ", ".join([entry_values] * len(entries))
-        tag_sql = "INSERT INTO diary_tags (entry_id, kind, key, position) VALUES " + ", ".join(
-            [f"({mark}, {mark}, {mark}, {mark})"] * len(tags))
-        if sqlite:
-            conn.execute("BEGIN IMMEDIATE")
-        conn.execute(entry_sql, [v for e in entries for v in e])
-        if tags:
-            conn.execute(tag_sql, [v for t in tags for v in t])
-        if sqlite:
-            conn.execute("COMMIT")
-        else:
-            conn.commit()
-    elapsed = time.monotonic() - began
-    conn.close()
-    return batches * per_batch / elapsed
-
-
 # ------------------------------------------------------------------------------------------------------ scenarios
 
 
@@ -231,7 +128,7 @@ def bench_single_post(ctx: Context) -> list[dict]:
     s = ctx.settings
     with serve("bench.baseline_app:app", ctx.env) as bare:
         base = loadgen.peak(bare.address, "/echo", _diary_template(), {}, CONNECTIONS, s["peak_seconds"])
-    raw_rate, raw_latencies = raw_single_inserts(ctx.url, ctx.people["other"], s["peak_seconds"])
+    raw_rate, raw_latencies = raw.raw_single_inserts(ctx.url, ctx.people["other"], s["peak_seconds"])
     auth = _auth(ctx, "writer")
     headers = {"Authorization": auth["Authorization"]}
     single = loadgen.peak(ctx.server.address, "/api/v1/diary", _diary_template(), headers, CONNECTIONS,
@@ -239,11 +136,11 @@ def bench_single_post(ctx: Context) -> list[dict]:
     if single.error_kinds:
         ctx.notes.append(f"{ctx.scenario('POST /diary')} peak: errors {single.error_kinds}")
     if ctx.profile:  # its own run: py-spy takes CPU from the 2 cores, so it must not touch the measured peak
-        profiler = _start_profile(ctx, s["peak_seconds"] + 1)
+        profiler = profiling.start_profile(ctx, s["peak_seconds"] + 1)
         if profiler:
             loadgen.peak(ctx.server.address, "/api/v1/diary", _diary_template(), headers, CONNECTIONS,
                          s["peak_seconds"] + 1, warmup=0)
-            _finish_profile(ctx, profiler)
+            profiling.finish_profile(ctx, profiler)
     ctx.peaks["single"] = single.rate
     rate = 0.7 * single.rate
     paced = loadgen.paced(ctx.server.address, _DiaryRequests(auth, _diary_template()), rate, s["paced_seconds"])
@@ -289,7 +186,7 @@ def bench_batch(ctx: Context) -> list[dict]:
     began = time.monotonic()
     latencies = _timed(ctx.server.address, "POST", "/api/v1/diary/batch", auth, s["batches"], lambda: next(it))
     rate = 500 * s["batches"] / (time.monotonic() - began)
-    raw = raw_multirow_inserts(ctx.url, ctx.people["other"], s["batches"])
+    raw = raw.raw_multirow_inserts(ctx.url, ctx.people["other"], s["batches"])
     name = ctx.scenario("POST /diary/batch x500")
     return [row(name, "ingest", rate, "entries/s", f"raw {_driver(ctx)} multi-row insert x500 (+tags)", raw,
                 ">= 30% of raw", rate >= 0.3 * raw),
@@ -378,132 +275,36 @@ def bench_growth(ctx: Context) -> list[dict]:
     writer = {"Authorization": _auth(ctx, "writer")["Authorization"]}
     path = "/api/v1/diary/insights?days=365"
     rows, first = [], None
-    loaded = _count_entries(ctx.url)
+    loaded = raw.count_entries(ctx.url)
     for total in s["growth"]:
+        # Targets on the plans hold at the largest size: on a small table a sequential scan is the right plan.
+        last = total == s["growth"][-1]
         if total > loaded:
-            _bulk_load(ctx.url, total - loaded)
-            loaded = _count_entries(ctx.url)
+            raw.bulk_load(ctx.url, total - loaded)
+            loaded = raw.count_entries(ctx.url)
         _timed(ctx.server.address, "GET", path, auth, 10)
         latencies = _timed(ctx.server.address, "GET", path, auth, s["growth_calls"])
         ingest = loadgen.peak(ctx.server.address, "/api/v1/diary", _diary_template(), writer, CONNECTIONS,
                               s["growth_seconds"])
-        loaded = _count_entries(ctx.url)
-        p99 = percentile(latencies, 99)
-        first = first or (p99, ingest.rate)
-        name = ctx.scenario(f"growth, {total:.0e} diary rows".replace("e+0", "e"))
-        rows += [row(name, "insights p99, one agent's year", p99, "ms", "at the smallest size", first[0],
-                     "flat (< 2x)", p99 < 2 * first[0]),
-                 row(name, "single POST /diary peak", ingest.rate, "req/s", "at the smallest size", first[1],
-                     "flat (> 0.5x)", ingest.rate > 0.5 * first[1])]
+        p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+        work = raw.plan_work(ctx.url, ctx.people["reader"], datetime.now(timezone.utc) - timedelta(days=365))
+        first = first or (p50, p99, ingest.rate)
+        name = ctx.scenario(f"growth, diary table at {loaded:,} rows")
+        loaded = raw.count_entries(ctx.url)
+        base = "at the smallest size"
+        # Latency on a shared machine is noisy; the pages the plans touch are not: they grow with the agent's own
+        # rows (and the B-tree's depth), not with everyone's.
+        rows += [row(name, "insights p50, one agent's year", p50, "ms", base, first[0], "flat (< 2x)",
+                     p50 < 2 * first[0]),
+                 row(name, "insights p99, one agent's year", p99, "ms", base, first[1]),
+                 row(name, "pages the agent's insight queries touch (EXPLAIN BUFFERS)", work["buffers"], "pages",
+                     "pages of the diary tables and indexes", work["table_pages"],
+                     *(("< 10% of the tables", work["buffers"] < 0.1 * work["table_pages"]) if last else ())),
+                 row(name, "sequential scans of diary tables in those plans", work["seq_scans"], "scans",
+                     **({"target": "0", "met": work["seq_scans"] == 0} if last else {})),
+                 row(name, "single POST /diary peak", ingest.rate, "req/s", base, first[2],
+                     "flat (> 0.5x)", ingest.rate > 0.5 * first[2])]
     return rows
-
-
-def _count_entries(url: str) -> int:
-    conn = _raw_connect(url)
-    try:
-        return conn.execute("SELECT count(*) FROM diary_entries").fetchone()[0]
-    finally:
-        conn.close()
-
-
-def _bulk_load(url: str, count: int, agents: int = 2_000) -> None:
-    """COPY `count` entries (and a trigger tag each) for `agents` other agents of the same organization."""
-    conn = _raw_connect(url)
-    with conn.cursor() as cur:
-        have = cur.execute("SELECT id FROM users WHERE email LIKE 'load%%'").fetchall()
-        if not have:  # copies of the 'other' agent, every column but the identity
-            columns = [r[0] for r in cur.execute("SELECT column_name FROM information_schema.columns "
-                                                 "WHERE table_name = 'users' ORDER BY ordinal_position")]
-            values = {"id": "gen_random_uuid()::text", "email": "'load' || n || '@bench.test'", "name": "'load' || n"}
-            cur.execute(f"INSERT INTO users ({', '.join(columns)}) SELECT "
-                        + ", ".join(values.get(c, c) for c in columns)
-                        + f" FROM users, generate_series(1, {agents}) AS n WHERE email = 'other@bench.test'")
-            have = cur.execute("SELECT id FROM users WHERE email LIKE 'load%%'").fetchall()
-        users = [r[0] for r in have]
-        now = datetime.now(timezone.utc)
-        rng = random.Random(count)
-        with cur.copy(f"COPY diary_entries ({ENTRY_COLUMNS}) FROM STDIN") as entries:
-            ids = []
-            for n in range(count):
-                entry_id = str(uuid.uuid4())
-                ids.append(entry_id)
-                occurred = now - timedelta(seconds=rng.randint(60, 2 * 365 * 86_400))
-                entries.write_row((entry_id, users[n % len(users)], occurred, rng.choice(EMOTIONS), "neutral",
-                                   rng.randint(1, 10), rng.randint(0, 10), False, None, occurred, 1, occurred,
-                                   occurred, None))
-        with cur.copy("COPY diary_tags (entry_id, kind, key, position) FROM STDIN") as tags:
-            for entry_id in ids:
-                tags.write_row((entry_id, "triggers", rng.choice(TRIGGERS), 0))
-        conn.commit()
-        cur.execute("ANALYZE diary_entries")
-        cur.execute("ANALYZE diary_tags")
-        conn.commit()
-    conn.close()
-
-
-# ------------------------------------------------------------------------------------------------------- profile
-
-
-def _start_profile(ctx: Context, seconds: float):
-    """py-spy on the gunicorn workers during the single-POST peak: one SVG flame graph, one raw (collapsed) file
-    for the top frames. Returns None (and a note) when py-spy is missing or cannot attach."""
-    import shutil
-    import sys
-
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    if not Path(spy).exists():
-        ctx.notes.append("profile: py-spy is not installed (pip install -r requirements-dev.txt)")
-        return None
-    workers = ctx.server.worker_pids()
-    stamp = datetime.now().strftime("%Y-%m-%d")
-    svg = RESULTS / f"profile-{ctx.label}-{stamp}.svg"
-    raw = RESULTS / f"profile-{ctx.label}-{stamp}.txt"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    duration = str(max(2, round(seconds)))
-    # Two workers share the load; one is recorded as a flame graph and the other as collapsed stacks.
-    processes = [subprocess.Popen([spy, "record", "--pid", str(workers[0]), "--duration", duration, "--rate", "250",
-                                   "--nonblocking", "--format", "flamegraph", "--output", str(svg)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),
-                 subprocess.Popen([spy, "record", "--pid", str(workers[-1]), "--duration", duration, "--rate", "250",
-                                   "--nonblocking", "--format", "raw", "--output", str(raw)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)]
-    return processes, svg, raw
-
-
-def _finish_profile(ctx: Context, profiler) -> None:
-    processes, svg, raw = profiler
-    outputs = [p.communicate(timeout=120)[0] for p in processes]
-    if not raw.exists() or not svg.exists():
-        ctx.notes.append("profile: py-spy could not attach (ptrace?): " + " | ".join(o.strip()[-300:] for o in outputs))
-        return
-    ctx.notes.append(f"profile: flame graph {svg.relative_to(RESULTS.parent.parent)}")
-    ctx.profile_top = top_frames(raw.read_text())
-
-
-def top_frames(collapsed: str, limit: int = 15) -> dict[str, list[tuple[str, float]]]:
-    """From py-spy's collapsed stacks: the functions with the most samples on the stack (inclusive) and at the
-    top of it (self), as shares of the busy samples (idle threads waiting for work are left out)."""
-    inclusive: dict[str, int] = {}
-    self_time: dict[str, int] = {}
-    total = 0
-    for line in collapsed.splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        frames = stack.split(";")
-        if any(idle in frames[-1] for idle in ("wait (threading", "select (selectors", "_worker (concurrent",
-                                               "accept (socket", "poll (selectors", "sleep (")):
-            continue
-        n = int(count)
-        total += n
-        for frame in set(frames):
-            inclusive[frame] = inclusive.get(frame, 0) + n
-        self_time[frames[-1]] = self_time.get(frames[-1], 0) + n
-    share = lambda table: [(f, round(100 * c / total, 1)) for f, c in  # noqa: E731
-                           sorted(table.items(), key=lambda kv: -kv[1])[:limit]] if total else []
-    project = {f: c for f, c in inclusive.items() if "(api/" in f or "(wellbeing/" in f}
-    return {"samples": [("busy samples", total)], "inclusive": share(inclusive), "self": share(self_time),
-            "project": share(project)}
 
 
 # ------------------------------------------------------------------------------------------------------- the run
