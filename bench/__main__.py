@@ -15,7 +15,7 @@ import sys
 import time
 from datetime import date, datetime, timezone
 
-from bench import report, suite
+from bench import profiling, report, suite
 from bench.common import RESULTS, ROOT, fresh_database
 
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -51,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.doc_from:
         document = json.loads(open(args.doc_from).read())
+        for label in document.get("profiles", {}):  # recount from the stacks, as this version of the harness does
+            stacks = RESULTS / f"profile-{label}-{document['date']}.txt"
+            if stacks.exists():
+                document["profiles"][label] = profiling.top_frames(stacks.read_text())
         report.write_doc(document, document.get("command", "python -m bench"))
         print(f"written: {report.DOC.relative_to(ROOT)}")
         return 0

@@ -66,5 +66,8 @@ def top_frames(collapsed: str, limit: int = 15) -> dict[str, list[tuple[str, flo
     share = lambda table: [(f, round(100 * c / total, 1)) for f, c in  # noqa: E731
                            sorted(table.items(), key=lambda kv: -kv[1])[:limit]] if total else []
     project = {f: c for f, c in inclusive.items() if "(api/" in f or "(wellbeing/" in f}
-    return {"samples": [("busy samples", total)], "inclusive": share(inclusive), "self": share(self_time),
+    # Libraries below the request: leave out the frames every request passes through (threads, server, dispatch).
+    plumbing = ("(threading.py", "(concurrent/", "(gunicorn/", "(flask/app.py", "(flask/views.py", "<module>")
+    library = {f: c for f, c in inclusive.items() if f not in project and not any(p in f for p in plumbing)}
+    return {"samples": [("busy samples", total)], "inclusive": share(library), "self": share(self_time),
             "project": share(project)}

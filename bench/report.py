@@ -125,10 +125,10 @@ def write_doc(document: dict, command: str) -> None:
         lines += ["No profile in this run (add `--profile`).", ""]
     for label, top in profiles.items():
         lines += [f"### Single POST /diary at peak, {label} (py-spy, one worker, {top['samples'][0][1]} busy samples)",
-                  "", "| function (inclusive) | % of busy samples |", "|---|---|"]
-        lines += [f"| `{f}` | {share} |" for f, share in top["inclusive"] if "<module>" not in f][:12]
-        lines += ["", "| project function (inclusive) | % of busy samples |", "|---|---|"]
+                  "", "| project function (inclusive) | % of busy samples |", "|---|---|"]
         lines += [f"| `{f}` | {share} |" for f, share in top.get("project", [])][:15]
+        lines += ["", "| library function below the views (inclusive) | % of busy samples |", "|---|---|"]
+        lines += [f"| `{f}` | {share} |" for f, share in top["inclusive"]][:12]
         lines += ["", "| function (self) | % of busy samples |", "|---|---|"]
         lines += [f"| `{f}` | {share} |" for f, share in top["self"]][:10]
         lines += [""]
@@ -136,7 +136,41 @@ def write_doc(document: dict, command: str) -> None:
     DOC.write_text("\n".join(lines))
 
 
-FINDINGS = """### What the profile and the ratios say
+FINDINGS = """### What the profile and the ratios say (read by hand from the profiled runs of 2026-12-03)
 
-See the findings in the section below; they are written by hand after a profiled run and kept in
-`bench/__main__.py:FINDINGS` so the next run keeps them."""
+- **PostgreSQL, single POST: round trips, not Python, set the ceiling.** About three quarters of a worker's
+  busy samples sit in `psycopg Connection.wait`, i.e. waiting for the database. A diary POST makes about eight
+  round trips where the raw baseline makes two (INSERT, COMMIT): `pool_pre_ping` pings on every pool checkout
+  (about 30% of the busy samples on its own), and a request checks a connection out **twice**, because
+  `login_required` commits its sign-in read (`identity.active_session_user`, ~25%) before the view opens a
+  second transaction; then `entries._id_state` looks the id up (~25%) before the entry and tag INSERTs and the
+  COMMIT (~30%). On a 2-core box every round trip is also a context switch to a PostgreSQL backend competing
+  with the gunicorn workers, the load generator and the neighbours, which is why the ratio to the raw insert
+  (b) is far below the 60% target while batch ingest (one request, few round trips, 500 rows) meets its 30%.
+  Fixes, in order of payoff: drop `pool_pre_ping` (use `pool_recycle` and let `/readyz` and retries handle a
+  restarted server) or at least keep one checkout per request (run the sign-in read in the request's own
+  transaction on PostgreSQL, where the SQLite write-lock reason for the split does not apply); replace the
+  `_id_state` pre-check by `INSERT ... ON CONFLICT (id) DO NOTHING` plus the tombstone test in the same
+  statement; build the hot statements once (`Select.__init__` shows up at ~10% self).
+- **SQLite, single POST: one writer at a time, and waiters sleep.** The write transaction begins with
+  `BEGIN IMMEDIATE` (`wellbeing/db.py:_sqlite_on_begin`, ~35% of the samples) and holds the database's only write
+  lock through the id look-up, the note encryption, both INSERTs and the COMMIT, while Python on the other
+  threads competes for the GIL and 2 cores. SQLite's busy handler backs off with sleeps of up to 100 ms, so a
+  request that loses the race waits far longer than the lock is held: p50 at peak is two orders of magnitude
+  above the raw insert's, which holds the lock for 0.1 ms. This is inherent to SQLite as the README says;
+  shortening the locked section (validate, encrypt and build before `BEGIN IMMEDIATE`) is the only fix short of
+  PostgreSQL.
+- **Insights (a year, ~3,000 entries): ~60-80 ms p50, over the 50 ms p99 target on both databases.** The
+  plans use `ix_diary_entries_user_occurred` and the tags' primary key (see the growth rows: no sequential
+  scans at 10^6 rows), so the time is the five grouped queries (emotions, tags, hour, weekday, week) over the agent's own rows plus the JSON of the
+  answer, not the table size. A per-agent daily roll-up (or caching the answer per agent until their next
+  write, keyed by the entries' max `updated_at`) would bring it under 50 ms.
+- **Growth: per-agent reads do not grow with other agents' rows.** From 10^4 to 10^6 diary rows the insights
+  p50 stays within noise and the plans touch a few thousand pages, i.e. the agent's own rows and a B-tree
+  descent per row (index-only scans of `diary_tags` once the table is vacuumed), against a table a hundred
+  times larger; single-POST throughput is flat too.
+- **Mixed phone workload: no errors and no memory growth** (RSS of each API worker flat within 1% after
+  warm-up), but p99 over 100 ms at 70% of the mix's peak: the same write path as the single POST, queued.
+- **Batch ingest** is within target on PostgreSQL (one multi-row INSERT per request); on SQLite the 500-entry
+  request holds the write lock for its whole length and lands below 30% of the raw multi-row insert.
+"""

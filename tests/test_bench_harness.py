@@ -3,11 +3,12 @@ migrated SQLite database, the profile summary and the report table. (The benchma
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 
 import pytest
 
-from bench import loadgen, profiling, raw
+from bench import loadgen, profiling, raw, suite
 from bench.report import markdown
 from bench.common import row, serve
 
@@ -111,3 +112,35 @@ def test_markdown_table_shows_ratio_and_unmet_targets():
     assert lines[0].startswith("| scenario | metric |") and len(lines) == 4
     assert "| bare = 400.0 | 0.25 | >= 25% | yes |" in lines[2]
     assert lines[3].endswith("| < 50 ms | **NO** |")
+
+
+def test_every_scenario_runs_end_to_end_on_sqlite(monkeypatch):
+    tiny = {"peak_seconds": 1, "paced_seconds": 1, "batches": 1, "insight_calls": 3, "mixed_seconds": 2, "agents": 2,
+            "growth": (10, 20, 30), "growth_calls": 2, "growth_seconds": 1}
+    monkeypatch.setitem(suite.SIZES, "tiny", tiny)
+    notes: list[str] = []
+    rows = suite.run(None, "tiny", notes=notes)
+    by_metric = {(r["scenario"].split(" (")[0], r["metric"]): r for r in rows}
+    single = by_metric[("POST /diary", "peak throughput vs raw insert")]
+    assert single["value"] > 0 and single["baseline_value"] > 0 and single["ratio"] is not None
+    assert by_metric[("POST /diary", "errors (peak + paced)")]["value"] == 0
+    assert by_metric[("POST /diary/batch x500", "ingest")]["baseline"].startswith("raw sqlite3 multi-row insert")
+    mixed = [r for r in rows if r["scenario"].startswith("mixed phone workload")]
+    assert {r["metric"] for r in mixed} >= {"errors", "p99 latency, all requests",
+                                            "API worker RSS growth (max over workers)"}
+    assert next(r for r in mixed if r["metric"] == "errors")["value"] == 0, notes
+    assert not [r for r in rows if r["scenario"].startswith("growth")]  # PostgreSQL only
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="growth runs on PostgreSQL only")
+def test_growth_loads_other_agents_and_reads_the_plans_on_postgresql(monkeypatch):
+    tiny = {"peak_seconds": 1, "paced_seconds": 1, "batches": 1, "insight_calls": 3, "mixed_seconds": 2, "agents": 2,
+            "growth": (4_000, 5_000, 6_000), "growth_calls": 2, "growth_seconds": 1}
+    monkeypatch.setitem(suite.SIZES, "tiny", tiny)
+    rows = suite.run(os.environ["TEST_DATABASE_URL"], "tiny", only={"growth"})
+    sizes = sorted({int(r["scenario"].split(" at ")[1].split(" rows")[0].replace(",", "")) for r in rows})
+    assert len(sizes) == 3 and sizes[-1] >= 6_000
+    pages = [r for r in rows if r["metric"].startswith("pages the agent's insight queries")]
+    assert len(pages) == 3 and all(r["value"] > 0 and r["baseline_value"] > 0 for r in pages)
+    assert pages[-1]["target"] == "< 10% of the tables" and pages[0]["target"] is None
