@@ -161,14 +161,17 @@ INSIGHT_QUERIES = (
 
 
 def plan_work(url: str, user_id: str, since: datetime) -> dict[str, int]:
-    """PostgreSQL's own account of one agent's insight queries: shared pages touched, and sequential scans of the
-    diary tables (which would make the cost grow with every agent's rows)."""
+    """PostgreSQL's own account of one agent's insight queries: shared pages touched, execution time, and
+    sequential scans of the diary tables (which would make the cost grow with every agent's rows)."""
     conn = connect(url)
     buffers = seq_scans = 0
+    milliseconds = 0.0
     try:
         for sql in INSIGHT_QUERIES:
-            plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql,
-                                {"user": user_id, "since": since}).fetchone()[0][0]["Plan"]
+            explained = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql,
+                                     {"user": user_id, "since": since}).fetchone()[0][0]
+            plan = explained["Plan"]
+            milliseconds += explained["Execution Time"]
             buffers += plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
             nodes = [plan]
             while nodes:
@@ -180,4 +183,4 @@ def plan_work(url: str, user_id: str, since: datetime) -> dict[str, int]:
                             " / current_setting('block_size')::int").fetchone()[0]
     finally:
         conn.close()
-    return {"buffers": buffers, "seq_scans": seq_scans, "table_pages": size}
+    return {"buffers": buffers, "seq_scans": seq_scans, "table_pages": size, "milliseconds": milliseconds}

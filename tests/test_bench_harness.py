@@ -141,6 +141,7 @@ def test_growth_loads_other_agents_and_reads_the_plans_on_postgresql(monkeypatch
     rows = suite.run(os.environ["TEST_DATABASE_URL"], "tiny", only={"growth"})
     sizes = sorted({int(r["scenario"].split(" at ")[1].split(" rows")[0].replace(",", "")) for r in rows})
     assert len(sizes) == 3 and sizes[-1] >= 6_000
-    pages = [r for r in rows if r["metric"].startswith("pages the agent's insight queries")]
-    assert len(pages) == 3 and all(r["value"] > 0 and r["baseline_value"] > 0 for r in pages)
-    assert pages[-1]["target"] == "< 10% of the tables" and pages[0]["target"] is None
+    pages = [r for r in rows if r["metric"].startswith("pages touched per entry of the agent")]
+    assert len(pages) == 3 and all(r["value"] > 0 for r in pages)
+    assert pages[-1]["target"] == "<= 5 (index descents)" and pages[0]["target"] is None
+    assert len([r for r in rows if r["metric"] == "those queries in PostgreSQL (EXPLAIN ANALYZE)"]) == 3
