@@ -136,41 +136,53 @@ def write_doc(document: dict, command: str) -> None:
     DOC.write_text("\n".join(lines))
 
 
-FINDINGS = """### What the profile and the ratios say (read by hand from the profiled runs of 2026-12-03)
+FINDINGS = """### What the profile and the ratios say (read by hand from the profiled default runs of 2026-12-03)
 
-- **PostgreSQL, single POST: round trips, not Python, set the ceiling.** About three quarters of a worker's
-  busy samples sit in `psycopg Connection.wait`, i.e. waiting for the database. A diary POST makes about eight
-  round trips where the raw baseline makes two (INSERT, COMMIT): `pool_pre_ping` pings on every pool checkout
-  (about 30% of the busy samples on its own), and a request checks a connection out **twice**, because
-  `login_required` commits its sign-in read (`identity.active_session_user`, ~25%) before the view opens a
-  second transaction; then `entries._id_state` looks the id up (~25%) before the entry and tag INSERTs and the
-  COMMIT (~30%). On a 2-core box every round trip is also a context switch to a PostgreSQL backend competing
-  with the gunicorn workers, the load generator and the neighbours, which is why the ratio to the raw insert
-  (b) is far below the 60% target while batch ingest (one request, few round trips, 500 rows) meets its 30%.
-  Fixes, in order of payoff: drop `pool_pre_ping` (use `pool_recycle` and let `/readyz` and retries handle a
-  restarted server) or at least keep one checkout per request (run the sign-in read in the request's own
-  transaction on PostgreSQL, where the SQLite write-lock reason for the split does not apply); replace the
-  `_id_state` pre-check by `INSERT ... ON CONFLICT (id) DO NOTHING` plus the tombstone test in the same
-  statement; build the hot statements once (`Select.__init__` shows up at ~10% self).
+- **PostgreSQL, single POST: round trips, not Python, set the ceiling.** Two thirds of a worker's busy samples
+  sit in `psycopg Connection.wait`, waiting for the database. A diary POST makes about eight round trips where
+  the raw baseline (b) makes two (INSERT, COMMIT): `pool_pre_ping` pings on every pool checkout (`do_ping`,
+  ~29% of the busy samples on its own), and a request checks a connection out **twice**, because
+  `login_required` commits its sign-in read (`identity.active_session_user`, ~28% with its ping, and its COMMIT
+  at `api/auth.py:93`, ~7%) before the view opens a second transaction; then `entries._id_state` looks the id
+  up (~22% with the second ping) before the entry and tag INSERTs and the COMMIT (~20%). On a 2-core box every
+  round trip is also a context switch to a PostgreSQL backend that competes with the gunicorn workers, the load
+  generator and the neighbours, which is why the single POST is far below 60% of (b) while batch ingest (few
+  round trips for 500 rows) meets its 30%. An A/B on the same database (3 alternating rounds of 8 s with wrk,
+  stock app vs `pool_pre_ping=False`) gave medians of 172 vs 239 req/s (+39%), with runs spread 137-222 and
+  115-288 req/s: indicative, not proof, on this machine.
+  Fixes, in order of payoff (not made here; they belong to the diary and platform code): drop `pool_pre_ping`
+  for `pool_recycle` (let `/readyz` and the clients' retries cover a restarted server); keep one checkout per
+  request by running the sign-in read inside the request's own transaction on PostgreSQL (the split exists for
+  SQLite's write lock, which PostgreSQL does not have); replace the `_id_state` pre-check by
+  `INSERT ... ON CONFLICT (id) DO NOTHING` with the tombstone test in the same statement.
 - **SQLite, single POST: one writer at a time, and waiters sleep.** The write transaction begins with
-  `BEGIN IMMEDIATE` (`wellbeing/db.py:_sqlite_on_begin`, ~35% of the samples) and holds the database's only write
-  lock through the id look-up, the note encryption, both INSERTs and the COMMIT, while Python on the other
-  threads competes for the GIL and 2 cores. SQLite's busy handler backs off with sleeps of up to 100 ms, so a
-  request that loses the race waits far longer than the lock is held: p50 at peak is two orders of magnitude
-  above the raw insert's, which holds the lock for 0.1 ms. This is inherent to SQLite as the README says;
-  shortening the locked section (validate, encrypt and build before `BEGIN IMMEDIATE`) is the only fix short of
-  PostgreSQL.
-- **Insights (a year, ~3,000 entries): ~60-80 ms p50, over the 50 ms p99 target on both databases.** The
-  plans use `ix_diary_entries_user_occurred` and the tags' primary key (see the growth rows: no sequential
-  scans at 10^6 rows), so the time is the five grouped queries (emotions, tags, hour, weekday, week) over the agent's own rows plus the JSON of the
-  answer, not the table size. A per-agent daily roll-up (or caching the answer per agent until their next
-  write, keyed by the entries' max `updated_at`) would bring it under 50 ms.
-- **Growth: per-agent reads do not grow with other agents' rows.** From 10^4 to 10^6 diary rows the insights
-  p50 stays within noise and the plans touch a few thousand pages, i.e. the agent's own rows and a B-tree
-  descent per row (index-only scans of `diary_tags` once the table is vacuumed), against a table a hundred
-  times larger; single-POST throughput is flat too.
-- **Mixed phone workload: no errors and no memory growth** (RSS of each API worker flat within 1% after
-  warm-up), but p99 over 100 ms at 70% of the mix's peak: the same write path as the single POST, queued.
-- **Batch ingest** is within target on PostgreSQL (one multi-row INSERT per request); on SQLite the 500-entry
-  request holds the write lock for its whole length and lands below 30% of the raw multi-row insert.
+  `BEGIN IMMEDIATE` (`wellbeing/db.py:_sqlite_on_begin`, ~25% of the samples) and holds the database's only
+  write lock through the id look-up, the note encryption, both INSERTs and the COMMIT, while the other threads
+  compete for the GIL and 2 cores. SQLite's busy handler backs off in sleeps of up to 100 ms, so a request that
+  loses the race waits far longer than the lock is held (p50 at peak ~350x the raw insert's, which holds the
+  lock for well under a millisecond), and p99 at 70% of peak swings between runs (26 ms in this table, 514 ms
+  in the default run before it). Inherent to SQLite, as the README says;
+  building and encrypting the entry before `BEGIN IMMEDIATE` would shorten the locked section.
+- **Insights (a year, ~3,000 entries): p50 47-72 ms, p99 over the 50 ms target on both databases.** The plans
+  use `ix_diary_entries_user_occurred` and the tags' primary key (growth rows: no sequential scan at 10^6 rows),
+  but the database work is not small: the two representative queries take 20-35 ms in PostgreSQL (EXPLAIN
+  ANALYZE), most of it the tags join, one index probe into `diary_tags` per entry (3,000 probes). Add the five
+  grouped queries' round trips (emotions, tags, hour, weekday, week), the sign-in check and the JSON, on
+  contended cores, and p99 lands at 60-110 ms. A per-agent daily roll-up (entries and tag counts per local
+  day), or caching the answer per agent until their next write, would bring it under 50 ms.
+- **Growth: per-agent reads do not grow with other agents' rows.** From ~5x10^4 to 10^6 diary rows (20x) the
+  insights p50 stays within noise (64, 51, 48 ms) and single-POST throughput with it. The database's own time
+  for the agent's queries grows 1.7x (21 to 35 ms): once the tables are too big to scan, the queries touch ~3
+  pages per entry of the agent (a B-tree descent per tag probe), which grows with the index's depth (log of
+  the rows), not with the rows. (`--size large` goes to 10^7 rows.)
+- **Mixed phone workload: zero errors and no memory growth** (each API worker's RSS within a few % after
+  warm-up). p99 at 70% of the mix's peak misses 100 ms, badly on PostgreSQL in some runs (seconds): the mix is
+  dominated by the single-POST write path above, and on this shared machine 70% of a peak measured minutes
+  earlier is not always 70% of what the cores have left, so queues build. Fixing the round trips above raises
+  the peak and the headroom.
+- **Batch ingest** meets its target on PostgreSQL (one multi-row INSERT per request); on SQLite a 500-entry
+  request holds the write lock for its whole length and stays below 30% of the raw multi-row insert.
+- **Prompts and trends** rows come from their own benchmarks (bench/prompts.py, bench/trends.py) and carry
+  their own targets (see those modules and docs/trends.md); their misses (100k-agent planning extrapolated
+  over 60 s, one dispatcher under 1,000/s, cold chart PNGs) are theirs to explain.
 """
