@@ -1,4 +1,5 @@
 # Two commands: `make run` (the demo on http://127.0.0.1:8000) and `make test` (SQLite, then PostgreSQL).
+# `make bench` runs the release benchmark (docs/benchmarks.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,10 +9,13 @@ PORT ?= 8000
 WORKERS ?= 2
 THREADS ?= 4
 PG_SERVER_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+BENCH_SIZE ?= default
+BENCH_DATABASE ?= both
+BENCH_ARGS ?=
 
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
-.PHONY: install run test migrate clean browsers screenshots
+.PHONY: install run test migrate clean browsers screenshots loadgen bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +66,21 @@ screenshots: install browsers
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_demo_tour.py
 	mkdir -p docs/screenshots
 	cp tests/artifacts/tour-*.png docs/screenshots/
+
+# The benchmark's load generator is wrk from Debian; without apt (or sudo) the harness falls back to its Python
+# closed loop and says so in the machine description.
+loadgen:
+	@if command -v wrk >/dev/null 2>&1; then exit 0; fi; \
+	echo "Installing wrk for the benchmarks"; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	{ $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q wrk; } \
+		|| echo "WARNING: could not install wrk; the benchmark uses its Python load generator instead" >&2
+
+# The release benchmark on SQLite and PostgreSQL: prints one table, writes bench/results/<date>.json and
+# docs/benchmarks.md. BENCH_SIZE=small|default|large, BENCH_DATABASE=sqlite|postgresql|both, BENCH_ARGS=--profile.
+bench: install loadgen
+	BENCH_POSTGRES_URL="$${TEST_DATABASE_URL:-$(PG_SERVER_URL)}" $(BIN)/python -m bench --size $(BENCH_SIZE) \
+		--database $(BENCH_DATABASE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache tests/artifacts

@@ -53,9 +53,46 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class Server:
+    """A running gunicorn: its address (host:port) and master process id."""
+
+    address: str
+    pid: int
+
+    def worker_pids(self) -> list[int]:
+        """The master's worker processes (from /proc)."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    def worker_rss_kib(self) -> dict[int, int]:
+        """VmRSS of each worker, in KiB (from /proc/<pid>/status)."""
+        sizes = {}
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes[pid] = int(line.split()[1])
+        return sizes
+
+
 @contextlib.contextmanager
 def gunicorn(app_spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Serve `app_spec` with gunicorn on a free port; yields the base URL once /healthz answers."""
+    with serve(app_spec, env) as server:
+        yield server.address
+
+
+@contextlib.contextmanager
+def serve(app_spec: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Serve `app_spec` with gunicorn (the settings of GUNICORN) on a free port, until /healthz answers."""
     port = free_port()
     process = subprocess.Popen([PYTHON, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec],
                                cwd=ROOT, env=os.environ | (env or {}), start_new_session=True)
@@ -72,7 +109,7 @@ def gunicorn(app_spec: str, env: dict[str, str] | None = None) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn {app_spec} did not start")
             time.sleep(0.2)
-        yield f"127.0.0.1:{port}"
+        yield Server(f"127.0.0.1:{port}", process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
