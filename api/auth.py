@@ -86,11 +86,15 @@ def login_required(*roles: str, refresh: bool = False, any_token: bool = False):
     def decorator(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
-            # The sign-in check only reads: on SQLite it must not take the write lock a POST's own work
-            # needs (that would serialize whole requests), so it runs in a reader transaction ended here.
-            with write_intent(False):
+            # The sign-in check only reads. On SQLite it must not take the write lock a POST's own work
+            # needs (that would serialize whole requests), so it runs in a reader transaction ended here;
+            # PostgreSQL keeps the one transaction (a second connection checkout would cost a round trip).
+            if db.engine.dialect.name == "sqlite":
+                with write_intent(False):
+                    verify_jwt_in_request(refresh=refresh, verify_type=not any_token)
+                    db.session.commit()
+            else:
                 verify_jwt_in_request(refresh=refresh, verify_type=not any_token)
-                db.session.commit()
             if roles and current_user.role not in roles:
                 raise Forbidden("Your role may not do this.")
             return fn(*args, **kwargs)
