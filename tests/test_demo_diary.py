@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from statistics import fmean
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from wellbeing.db import db
 from wellbeing.demo_diary import DemoAgent, seed_diary_history
@@ -39,7 +39,7 @@ def test_demo_diary_history_follows_strain_team_weekday_and_tough_call_runs(app)
         inserted = seed_diary_history(db.session, agents, NOW, months=3, seed=11)
         stored = db.session.scalar(select(func.count()).select_from(DiaryEntry))
         assert inserted == stored > 8 * 60  # about 65 workdays each, one or more entries on most
-        share = {a.user_id: db.session.scalar(select(func.avg((DiaryEntry.valence == "negative").cast(db.Float)))
+        share = {a.user_id: db.session.scalar(select(func.avg(case((DiaryEntry.valence == "negative", 1.0), else_=0.0)))
                                               .where(DiaryEntry.user_id == a.user_id)) for a in agents}
         calm, strained = fmean(share[a.user_id] for a in agents[:4]), fmean(share[a.user_id] for a in agents[4:])
         assert strained > calm + 0.3
