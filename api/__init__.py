@@ -15,7 +15,7 @@ from api.extensions import api, jwt, limiter, migrate
 from api import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
 from api import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
 from wellbeing import passwords
-from wellbeing.db import db, set_write_intent
+from wellbeing.db import db, ping_idle_connections, set_write_intent
 from wellbeing.enabled_instruments import instrument_catalog
 
 API_PREFIX = "/api/v1"
@@ -53,6 +53,10 @@ def register_extensions(app: Flask) -> None:
     # The survey files are checked once, at start: a broken file stops the boot, naming the file and JSON path.
     instrument_catalog()
     db.init_app(app)
+    engine_options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    if "pool_size" in engine_options and not engine_options.get("pool_pre_ping"):
+        with app.app_context():
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     jwt.init_app(app)
     limiter.init_app(app)

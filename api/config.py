@@ -116,7 +116,9 @@ def _engine_options(url: str, env: dict[str, str]) -> dict:
     return {
         "pool_size": int(env.get("DB_POOL_SIZE", "8")),
         "max_overflow": int(env.get("DB_MAX_OVERFLOW", "4")),
-        "pool_pre_ping": True,
+        # "always": SQLAlchemy's ping on every checkout; "idle" (default): only after a second unused
+        # (wellbeing.db.ping_idle_connections, installed by the app factory), saving a round trip per request.
+        "pool_pre_ping": env.get("DB_PRE_PING", "idle") == "always",
         "pool_timeout": 5,
         # Fail fast instead of hanging when the database is away (readiness and 503s rely on it): the server
         # ends a statement after statement_timeout, and the client stops waiting for a frozen server soon after.

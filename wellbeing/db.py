@@ -8,12 +8,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, String, event
+from sqlalchemy import DateTime, Engine, MetaData, String, event, exc
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -151,3 +152,35 @@ def _psycopg_bounded_wait(dialect, conn_rec, cargs, cparams):
     connection = _bounded_wait_connection().connect(*cargs, **cparams)
     connection.wait_limit = float(limit)
     return connection
+
+
+# A pooled connection idle for longer than this is pinged before use; one in steady use is not.
+PING_IDLE_AFTER = 1.0
+
+
+def ping_idle_connections(engine: Engine, idle_after: float = PING_IDLE_AFTER) -> None:
+    """Pre-ping a pooled connection at checkout only when it sat idle for over ``idle_after`` seconds.
+
+    SQLAlchemy's pool_pre_ping costs a round trip on every checkout, that is on every request. A connection
+    checked in a moment ago was answering then; one that sat idle may have been cut (a database restart, a
+    failover, an idle timeout on a proxy), and that is when the ping saves a request. A connection that
+    breaks in between fails its request as a disconnect, which invalidates the whole pool (a 503, then
+    fresh connections), as with pre-ping.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record) -> None:
+        if dbapi_connection is not None:
+            record.info["idle_since"] = (id(dbapi_connection), time.monotonic())
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+        connection_id, since = record.info.get("idle_since", (None, 0.0))
+        if connection_id != id(dbapi_connection):
+            return  # a connection just opened: nothing to check
+        if time.monotonic() - since < idle_after:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: the pool drops this connection and checks out another
+            raise exc.DisconnectionError("pooled connection failed its ping") from error

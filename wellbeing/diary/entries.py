@@ -109,16 +109,15 @@ def create_entry(session: Session, user: User, data: Mapping[str, Any], fingerpr
     """Store one entry, idempotent on its client id; returns (entry, created)."""
     check_entry(data, now)
     entry_id = str(data["id"]) if data.get("id") else None
-    # One look-up tells a new id from a stored entry and from a deleted one.
-    taken = entry_id is not None and _id_state(session, entry_id)
-    if taken == "deleted":
+    entry = _build(user, data, entry_id or new_id(), keyring, now)
+    entry.request_fingerprint = fingerprint
+    # The hot path: one guarded INSERT tells a new id (stored) from a deleted one (nothing inserted); a stored
+    # id fails on the primary key and is then answered like a replay (or a race lost to a concurrent create).
+    stored = _insert_unless_deleted(session, entry)
+    if stored:
+        return entry, True
+    if stored is None:
         raise Conflict("This entry was deleted; its id cannot be used again.", code="entry_deleted")
-    if not taken:
-        entry = _build(user, data, entry_id or new_id(), keyring, now)
-        entry.request_fingerprint = fingerprint
-        if insert_entries(session, [entry]):
-            return entry, True
-        # A concurrent request stored this id in between: answer as for a replay.
     return create_once(session, DiaryEntry, entry_id, fingerprint,
                        lambda: _build(user, data, entry_id or new_id(), keyring, now),
                        lambda existing: existing.user_id == user.id)
@@ -148,11 +147,31 @@ def insert_entries(session: Session, entries: list[DiaryEntry]) -> bool:
     return True
 
 
-def _id_state(session: Session, entry_id: str) -> str | None:
-    """"stored", "deleted", or None when the id is free."""
-    return session.scalars(
-        select(literal("stored")).where(DiaryEntry.id == entry_id)
-        .union_all(select(literal("deleted")).where(DiaryTombstone.id == entry_id))).first()
+def _insert_unless_deleted(session: Session, entry: DiaryEntry) -> bool | None:
+    """Insert one built entry and its tags and commit: True; its id taken by a stored entry: False; deleted: None.
+
+    INSERT ... SELECT ... WHERE NOT EXISTS (tombstone) does in one round trip what a look-up then an insert
+    did in two (and on SQLite, under the write lock).
+    """
+    table = DiaryEntry.__table__
+    values = select(*(literal(getattr(entry, column.key), column.type) for column in table.columns)).where(
+        ~select(DiaryTombstone.id).where(DiaryTombstone.id == entry.id).exists())
+    try:
+        # RETURNING, not rowcount: psycopg reports no rowcount for INSERT ... SELECT (-1).
+        inserted = session.execute(
+            table.insert().from_select([c.key for c in table.columns], values).returning(table.c.id)).first()
+        if inserted is None:
+            session.rollback()
+            return None
+        tags = [{key: (entry.id if key == "entry_id" else getattr(tag, key)) for key in _TAG_COLUMNS}
+                for tag in entry.tags]
+        if tags:
+            session.execute(DiaryTag.__table__.insert(), tags)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
 
 
 def create_batch(session: Session, user: User, items: list[tuple[Mapping[str, Any] | None, str | None, dict | None]],
