@@ -31,6 +31,10 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = StrictParser()
 
+    def arguments(self, schema, **kwargs):
+        # One schema instance per route, made here: given a class, webargs would build one on every request.
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
 
 api = ProblemApi()
 jwt = JWTManager()

@@ -10,12 +10,13 @@ Rules (docs/diary.md):
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, literal, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -147,19 +148,25 @@ def insert_entries(session: Session, entries: list[DiaryEntry]) -> bool:
     return True
 
 
+@functools.cache
+def _insert_unless_deleted_stmt():
+    # Built once with bound parameters (named after the columns): building it per request cost more than running it.
+    table = DiaryEntry.__table__
+    values = select(*(bindparam(column.key, type_=column.type) for column in table.columns)).where(
+        ~select(DiaryTombstone.id).where(DiaryTombstone.id == bindparam("id")).exists())
+    # RETURNING, not rowcount: psycopg reports no rowcount for INSERT ... SELECT (-1).
+    return table.insert().from_select([column.key for column in table.columns], values).returning(table.c.id)
+
+
 def _insert_unless_deleted(session: Session, entry: DiaryEntry) -> bool | None:
     """Insert one built entry and its tags and commit: True; its id taken by a stored entry: False; deleted: None.
 
     INSERT ... SELECT ... WHERE NOT EXISTS (tombstone) does in one round trip what a look-up then an insert
     did in two (and on SQLite, under the write lock).
     """
-    table = DiaryEntry.__table__
-    values = select(*(literal(getattr(entry, column.key), column.type) for column in table.columns)).where(
-        ~select(DiaryTombstone.id).where(DiaryTombstone.id == entry.id).exists())
     try:
-        # RETURNING, not rowcount: psycopg reports no rowcount for INSERT ... SELECT (-1).
-        inserted = session.execute(
-            table.insert().from_select([c.key for c in table.columns], values).returning(table.c.id)).first()
+        inserted = session.execute(_insert_unless_deleted_stmt(),
+                                   {key: getattr(entry, key) for key in _ENTRY_COLUMNS}).first()
         if inserted is None:
             session.rollback()
             return None
