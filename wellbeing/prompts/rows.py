@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from wellbeing.db import new_id
@@ -19,11 +19,25 @@ def prompt_row(user_id: str, planned: PlannedPrompt, now: datetime) -> dict:
             "created_at": now}
 
 
+# PostgreSQL takes the rows as one array per column: one statement, one round trip, one plan for any
+# number of rows (a pipelined executemany sent a statement per row: 2.9 s of 7.2 s planning 2,000 agents).
+# Binary parameters (%(...)b): psycopg's text dump escapes every array element with a regular expression.
+_COLUMNS = (("id", "varchar"), ("user_id", "varchar"), ("kind", "varchar"), ("exercise_id", "varchar"),
+            ("source", "varchar"), ("status", "varchar"), ("due_at", "timestamptz"), ("valid_until", "timestamptz"),
+            ("next_attempt_at", "timestamptz"), ("attempts", "integer"), ("created_at", "timestamptz"))
+_UNNEST_INSERT = (
+    f"INSERT INTO prompts ({', '.join(name for name, _ in _COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'%({name})b::{kind}[]' for name, kind in _COLUMNS)}) "
+    "ON CONFLICT (user_id, kind, due_at) DO NOTHING")
+
+
 def insert_prompts(session: Session, rows: list[dict]) -> None:
     """Insert the rows, skipping any whose (user, kind, due time) exists already."""
     if not rows:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(Prompt).on_conflict_do_nothing(index_elements=["user_id", "kind", "due_at"])
-    # Core executemany, not the ORM, and no RETURNING: psycopg pipelines it instead of parsing one huge statement
-    session.connection().execute(stmt, rows)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_UNNEST_INSERT, {name: [row[name] for row in rows] for name, _ in _COLUMNS})
+        return
+    stmt = sqlite.insert(Prompt).on_conflict_do_nothing(index_elements=["user_id", "kind", "due_at"])
+    connection.execute(stmt, rows)
