@@ -15,12 +15,10 @@ from sqlalchemy.orm import Session
 from wellbeing.charts import DayPoint
 from wellbeing.diary.localtime import (
     day_date,
-    iso_weekday,
     local_day,
     local_hour,
     local_seconds,
     offset_stretches,
-    week_start,
 )
 from wellbeing.models import DiaryEntry, DiaryTag
 from wellbeing.risk import DIARY_DAYS, DiarySignals
@@ -74,9 +72,8 @@ def insights(session: Session, user_id: str, tz_name: str, now: datetime, days: 
         "by_coping": [{"coping": key, "count": count, "mean_stress": _mean(stress)}
                       for key, count, _, _, stress in tags.get("coping", [])],
         "by_hour": _pattern(session, mine, local_hour(seconds), range(24), "hour"),
-        "by_weekday": _pattern(session, mine, iso_weekday(local_day(seconds)), range(1, 8), "weekday"),
-        "trend": _weekly(session, mine, week_start(local_day(seconds)), start.astimezone(tz).date(),
-                         end.astimezone(tz).date()),
+        **_weekday_and_weekly(_daily(session, mine, local_day(seconds)), start.astimezone(tz).date(),
+                              end.astimezone(tz).date()),
     }
 
 
@@ -102,18 +99,38 @@ def _pattern(session: Session, mine, bucket, buckets: range, name: str) -> list[
              "mean_intensity": _mean(rows[b][2]) if b in rows else None} for b in buckets]
 
 
-def _weekly(session: Session, mine, bucket, first: date, last: date) -> list[dict[str, Any]]:
-    label = bucket.label("week")
-    rows = {day_date(row[0]): row[1:] for row in session.execute(
-        select(label, func.count(), func.avg(_NEGATIVE), func.avg(cast(_SIGNED, Float)))
+def _daily(session: Session, mine, day) -> dict[date, tuple[int, float, float, float]]:
+    """Per local day: (entries, negatives, intensity sum, signed intensity sum); a year is at most 366 rows."""
+    label = day.label("day")
+    return {day_date(row[0]): row[1:] for row in session.execute(
+        select(label, func.count(), func.sum(_NEGATIVE), func.sum(cast(DiaryEntry.intensity, Float)),
+               func.sum(cast(_SIGNED, Float)))
         .where(mine).group_by(label))}
+
+
+def _weekday_and_weekly(days: dict[date, tuple], first: date, last: date) -> dict[str, list[dict[str, Any]]]:
+    """The weekday pattern and the weekly trend, both summed from the daily sums (one query serves both)."""
+    weekdays = {weekday: [0, 0.0, 0.0] for weekday in range(1, 8)}
+    weeks: dict[date, list] = {}
+    for day, (count, negatives, intensity, signed) in days.items():
+        by_weekday = weekdays[day.isoweekday()]
+        by_week = weeks.setdefault(day - timedelta(days=day.weekday()), [0, 0.0, 0.0])
+        for totals, value in ((by_weekday, intensity), (by_week, signed)):
+            totals[0] += count
+            totals[1] += negatives
+            totals[2] += value
+    pattern = [{"weekday": weekday, "count": count,
+                "negative_share": _ratio(negatives / count) if count else None,
+                "mean_intensity": _mean(intensity / count) if count else None}
+               for weekday, (count, negatives, intensity) in weekdays.items()]
+    trend = []
     monday = first - timedelta(days=first.weekday())
-    weeks = []
     while monday <= last:
-        count, share, mood = rows.get(monday, (0, None, None))
-        weeks.append({"week_start": monday, "entries": count, "negative_share": _ratio(share), "mean_mood": _mean(mood)})
+        count, negatives, signed = weeks.get(monday, (0, 0.0, 0.0))
+        trend.append({"week_start": monday, "entries": count, "negative_share": _ratio(negatives / count) if count else None,
+                      "mean_mood": _mean(signed / count) if count else None})
         monday += timedelta(days=7)
-    return weeks
+    return {"by_weekday": pattern, "trend": trend}
 
 
 def chart_days(session: Session, user_id: str, tz_name: str, now: datetime, days: int) -> list[DayPoint]:

@@ -79,16 +79,6 @@ def local_hour(seconds: ColumnElement) -> ColumnElement:
     return (seconds % DAY) // 3600
 
 
-def iso_weekday(day: ColumnElement) -> ColumnElement:
-    """SQL: the ISO weekday 1 (Monday)..7 of a day number (1970-01-01 was a Thursday)."""
-    return (day + 3) % 7 + 1
-
-
-def week_start(day: ColumnElement) -> ColumnElement:
-    """SQL: the day number of the Monday starting the day's week."""
-    return day - (day + 3) % 7
-
-
 def day_date(day_number: int) -> date:
     """A day number (days since 1970-01-01) as a date."""
     return EPOCH + timedelta(days=int(day_number))
