@@ -268,3 +268,117 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert parse_retry_after("86400", now) == timedelta(hours=1)
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+class _KeepAliveReceiver:
+    """An HTTP/1.1 receiver that notes, per request, the client's port and the local address it was reached on.
+
+    `close_after` makes it drop the connection after answering without saying so (as a server's idle timeout
+    does), `body` is the answer's body.
+    """
+
+    def __init__(self, host="127.0.0.1", body=b"", close_after=False, chunked=False):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        seen = self.seen = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                seen.append((self.client_address[1], self.connection.getsockname()[0], self.headers["Idempotency-Key"]))
+                self.send_response(200)
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+                else:
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                self.close_connection = close_after
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def url(self, host="127.0.0.1"):
+        return f"http://{host}:{self.port}/hook"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def keep_alive():
+    made = []
+
+    def make(**kwargs):
+        made.append(_KeepAliveReceiver(**kwargs))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+def _deliver_to(url, key):
+    return deliver(url, SECRET, PAYLOAD, key, allow_private=True)
+
+
+def test_deliveries_to_one_receiver_share_a_keep_alive_connection(keep_alive):
+    receiver = keep_alive(body=b'{"ok":true}')
+    results = [_deliver_to(receiver.url(), f"k{n}") for n in range(5)]
+    assert all(r.ok and r.status == 200 for r in results)
+    assert [key for _, _, key in receiver.seen] == [f"k{n}" for n in range(5)]
+    assert len({port for port, _, _ in receiver.seen}) == 1  # one TCP connection carried all five
+
+
+def test_a_connection_the_receiver_closed_while_idle_is_replaced_and_the_prompt_still_arrives(keep_alive):
+    receiver = keep_alive(close_after=True)
+    results = [_deliver_to(receiver.url(), f"k{n}") for n in range(3)]
+    assert all(r.ok for r in results)
+    assert [key for _, _, key in receiver.seen] == ["k0", "k1", "k2"]  # each once: nothing lost, nothing doubled
+    assert len({port for port, _, _ in receiver.seen}) == 3
+
+
+@pytest.mark.parametrize("kwargs", [{"body": b"x" * (64 * 1024)}, {"body": b"chunked", "chunked": True}])
+def test_a_large_or_chunked_answer_is_not_read_and_its_connection_is_not_reused(keep_alive, kwargs):
+    receiver = keep_alive(**kwargs)
+    assert all(_deliver_to(receiver.url(), f"k{n}").ok for n in range(2))
+    assert len({port for port, _, _ in receiver.seen}) == 2
+
+
+def test_a_changed_dns_answer_never_reuses_a_connection_to_the_old_address(keep_alive, monkeypatch):
+    receiver = keep_alive(host="0.0.0.0")  # reachable on 127.0.0.1 and 127.0.0.2
+    answer = {"address": "127.0.0.1"}
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer["address"], receiver.port))])
+    url = receiver.url("hooks.example")
+    assert _deliver_to(url, "first").ok
+    answer["address"] = "127.0.0.2"
+    assert _deliver_to(url, "second").ok
+    (first_port, first_via, _), (second_port, second_via, _) = receiver.seen
+    assert (first_via, second_via) == ("127.0.0.1", "127.0.0.2") and first_port != second_port
+
+
+def test_idle_connections_stay_bounded_across_many_receivers(keep_alive, monkeypatch):
+    from wellbeing import webhooks
+
+    monkeypatch.setattr(webhooks._IdleConnections, "TOTAL", 3)
+    pool = webhooks._IdleConnections()
+    monkeypatch.setattr(webhooks, "_IDLE", pool)
+    receivers = [keep_alive() for _ in range(5)]
+    for n, receiver in enumerate(receivers):
+        assert _deliver_to(receiver.url(), f"k{n}").ok
+    assert len(pool) == 3  # the two oldest were closed, not kept
+    assert _deliver_to(receivers[-1].url(), "again").ok  # the newest is still reused
+    assert len({port for port, _, _ in receivers[-1].seen}) == 1
+    assert _deliver_to(receivers[0].url(), "again").ok  # the evicted one is reached on a new connection
+    assert len({port for port, _, _ in receivers[0].seen}) == 2

@@ -5,9 +5,12 @@ import hmac
 import http.client
 import ipaddress
 import json
+import os
 import random
 import socket
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -96,7 +99,8 @@ def deliver(
     """POST the payload as signed JSON once, with (connect, read) timeouts and no redirects followed.
 
     The URL is checked again here and the connection goes to the addresses that passed, so a
-    DNS answer that changed since registration cannot point the request inward.
+    DNS answer that changed since registration cannot point the request inward. A keep-alive connection
+    left idle by an earlier delivery to one of those addresses is reused (no handshake per prompt).
     """
     try:
         target = check_url(url, allow_private)
@@ -186,17 +190,138 @@ def _post(
     target: WebhookTarget, body: bytes, headers: dict[str, str], timeout: tuple[float, float]
 ) -> tuple[int, timedelta | None]:
     connect_timeout, read_timeout = timeout
+    connection = _IDLE.take(target)
+    reused = connection is not None
+    if connection is None:
+        connection = _open(target, connect_timeout)
+    try:
+        connection.sock.settimeout(read_timeout)
+        try:
+            connection.request("POST", target.path, body=body, headers=headers)
+            response = connection.getresponse()
+        except _STALE:
+            if not reused:
+                raise
+            # The receiver closed the idle connection meanwhile: once more on a new one (at least once
+            # holds, and the Idempotency-Key lets a receiver drop a repeat).
+            connection.close()
+            connection = _open(target, connect_timeout)
+            connection.sock.settimeout(read_timeout)
+            connection.request("POST", target.path, body=body, headers=headers)
+            response = connection.getresponse()
+        result = response.status, parse_retry_after(response.getheader("Retry-After"), utcnow())
+        if _drained(response, connection.sock):
+            _IDLE.give(connection)
+            connection = None
+        return result
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _open(target: WebhookTarget, connect_timeout: float) -> "_PinnedHTTPConnection":
     pinned = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = pinned(target, connect_timeout)
     try:
         connection.connect()
-        connection.sock.settimeout(read_timeout)
-        connection.request("POST", target.path, body=body, headers=headers)
-        response = connection.getresponse()
-        # The body is not needed: the status says it all, and a slow body must not hold the worker
-        return response.status, parse_retry_after(response.getheader("Retry-After"), utcnow())
-    finally:
+    except BaseException:
         connection.close()
+        raise
+    return connection
+
+
+# What a reused keep-alive connection raises when the receiver had closed it.
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, ConnectionAbortedError, BrokenPipeError)
+# A connection goes back to the pool only after a small body read within a short time: the body is not
+# needed, and a slow or large one must not hold the dispatcher.
+_REUSE_BODY_MAX = 16 * 1024
+_DRAIN_BUDGET = 0.5
+
+
+def _drained(response: http.client.HTTPResponse, sock: socket.socket) -> bool:
+    """Read a small answer body within the budget so the connection can carry the next request."""
+    if response.will_close or response.chunked or response.length is None or response.length > _REUSE_BODY_MAX:
+        return False
+    deadline = time.monotonic() + _DRAIN_BUDGET
+    try:
+        while response.length:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            sock.settimeout(remaining)
+            if not response.read1(response.length):
+                return False
+    except (OSError, http.client.HTTPException):
+        return False
+    response.close()
+    return True
+
+
+class _IdleConnections:
+    """Keep-alive connections to receivers, idle between deliveries, so a batch of prompts to one receiver does
+    not pay a TCP (and TLS) handshake per prompt.
+
+    A connection is keyed by the address it was opened to and is handed out only for a target whose addresses,
+    checked again for this delivery, include it: a changed DNS answer never reuses a connection to an address
+    it no longer names. Idle ones expire; a forked process starts with none (the sockets are the parent's).
+    """
+
+    IDLE_LIMIT = 15.0
+    PER_ADDRESS = 32
+    TOTAL = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[tuple, list[tuple[float, "_PinnedHTTPConnection"]]] = {}
+        self._pid = os.getpid()
+
+    def take(self, target: WebhookTarget) -> "_PinnedHTTPConnection | None":
+        """The most recently used live connection to one of the target's checked addresses, or None."""
+        stale, found = [], None
+        with self._lock:
+            if self._pid != os.getpid():
+                self._idle, self._pid = {}, os.getpid()
+            now = time.monotonic()
+            for address in target.addresses:
+                idle = self._idle.get((target.scheme, target.host, target.port, address), [])
+                while idle and found is None:
+                    since, connection = idle.pop()
+                    if now - since > self.IDLE_LIMIT:
+                        stale.append(connection)
+                    else:
+                        found = connection
+                if found is not None:
+                    break
+        for connection in stale:
+            connection.close()
+        return found
+
+    def give(self, connection: "_PinnedHTTPConnection") -> None:
+        """Keep the connection for the next delivery; beyond the caps the oldest idle one is closed instead."""
+        key = (connection.target.scheme, connection.target.host, connection.target.port, connection.address)
+        evicted = []
+        with self._lock:
+            if self._pid != os.getpid():
+                evicted.append(connection)
+            else:
+                idle = self._idle.setdefault(key, [])
+                idle.append((time.monotonic(), connection))
+                if len(idle) > self.PER_ADDRESS:
+                    evicted.append(idle.pop(0)[1])
+                # Many receivers (a webhook per phone) must not pile up open sockets: a bound on them all.
+                while sum(len(held) for held in self._idle.values()) > self.TOTAL:
+                    oldest = min((held for held in self._idle.values() if held), key=lambda held: held[0][0])
+                    evicted.append(oldest.pop(0)[1])
+                self._idle = {k: held for k, held in self._idle.items() if held}
+        for idle_connection in evicted:
+            idle_connection.close()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(held) for held in self._idle.values())
+
+
+_IDLE = _IdleConnections()
 
 
 def _classify(status: int, retry_after: timedelta | None) -> DeliveryResult:
@@ -214,13 +339,18 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
     def __init__(self, target: WebhookTarget, connect_timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=connect_timeout)
-        self._addresses = target.addresses
+        self.target = target
+        self.address: str | None = None  # the checked address this connection reached
 
     def connect(self) -> None:
         failure: OSError = OSError("no address to connect to")
-        for address in self._addresses:
+        for address in self.target.addresses:
             try:
                 self.sock = socket.create_connection((address, self.port), self.timeout)
+                # http.client writes the headers and the body separately: on a reused connection Nagle's
+                # algorithm would hold the body until the receiver's delayed ACK (~40 ms a prompt).
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.address = address
                 return
             except OSError as exc:
                 failure = exc
