@@ -129,7 +129,10 @@ def trend_chart(series: Sequence[TrendPoint], lang: Language, fmt: Format, title
                 metric: str | None = None) -> bytes:
     """A team's published series with its margin band; suppressed and pooled periods are labelled gaps."""
     text = _checked_text(lang, fmt)
-    with _figure() as fig:
+    # Fixed margins, not the constrained-layout solver (40% of a render): the tick labels are ISO dates and
+    # the numbers 0..100, so the space they need does not vary; the legend sits in the bottom strip.
+    with _figure(layout=None) as fig:
+        fig.subplots_adjust(left=0.09, right=0.98, top=0.92, bottom=0.27)
         ax = fig.add_subplot()
         ax.set_title(title)
         if series:
@@ -165,9 +168,9 @@ def _checked_text(lang: str, fmt: str) -> dict[str, Any]:
 
 
 @contextmanager
-def _figure() -> Iterator[Figure]:
+def _figure(layout: str | None = "constrained") -> Iterator[Figure]:
     with _LOCK, matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(8, 4.5), dpi=100, layout="constrained")
+        fig = Figure(figsize=(8, 4.5), dpi=100, layout=layout)
         FigureCanvasAgg(fig)
         try:
             yield fig
@@ -230,7 +233,7 @@ def _draw_trend(fig: Figure, ax: Axes, series: Sequence[TrendPoint], text: dict[
     ax.set_xlim(-0.5, len(series) - 0.5)
     ax.set_xlabel(text["period_axis"])
     ax.set_ylabel(text["metrics"].get(metric, text["value_axis"]))
-    fig.legend(loc="outside lower center", ncols=2)
+    fig.legend(loc="lower center", ncols=2, frameon=False)
 
 
 def _value_span(point: TrendPoint) -> tuple[float, float, float] | None:
