@@ -94,3 +94,29 @@ def test_two_planners_racing_insert_each_prompt_once(app, world, session):
     assert stored == first["planned"]
     dues = _dues(session, world.ids["agent"], start)
     assert dues and len(dues) == len(set(dues))
+
+
+def test_a_batch_that_fails_to_store_leaves_its_agents_unplanned_and_the_error_surfaces(app, world, session, monkeypatch):
+    from wellbeing.models import PromptSettings
+    from wellbeing.prompts import planner
+
+    start = datetime(2030, 3, 4, 6, tzinfo=UTC)
+    stored_batches = []
+    real_insert = planner.insert_prompts
+
+    def insert_then_fail_the_second(writer_session, rows):
+        # Runs in the writer thread, in the batch's own transaction
+        if len(stored_batches) == 1:
+            real_insert(writer_session, rows)  # half of the batch written, then the failure: all must roll back
+            raise RuntimeError("disk full")
+        stored_batches.append({row["user_id"] for row in rows})
+        real_insert(writer_session, rows)
+
+    monkeypatch.setattr(planner, "insert_prompts", insert_then_fail_the_second)
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="disk full"):
+            top_up_plans(db.session, start, batch_size=1)
+        db.session.remove()
+    planned = set(session.scalars(select(PromptSettings.user_id).where(PromptSettings.planned_until.is_not(None))))
+    with_prompts = set(session.scalars(select(Prompt.user_id).where(Prompt.due_at >= start).distinct()))
+    assert len(stored_batches) == 1 and planned == with_prompts == stored_batches[0]
