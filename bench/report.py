@@ -136,56 +136,41 @@ def write_doc(document: dict, command: str) -> None:
     DOC.write_text("\n".join(lines))
 
 
-FINDINGS = """### What the profile and the ratios say (read by hand from the profiled default runs of 2026-12-03)
+FINDINGS = """### What the profiles and the ratios say (read by hand; updated 2026-12-03 after the hot-path changes)
 
-- **PostgreSQL, single POST: round trips, not Python, set the ceiling.** Two thirds of a worker's busy samples
-  sit in `psycopg Connection.wait`, waiting for the database. A diary POST makes about eight round trips where
-  the raw baseline (b) makes two (INSERT, COMMIT): `pool_pre_ping` pings on every pool checkout (`do_ping`,
-  ~29% of the busy samples on its own), and a request checks a connection out **twice**, because
-  `login_required` commits its sign-in read (`identity.active_session_user`, ~28% with its ping, and its COMMIT
-  at `api/auth.py:93`, ~7%) before the view opens a second transaction; then `entries._id_state` looks the id
-  up (~22% with the second ping) before the entry and tag INSERTs and the COMMIT (~20%). On a 2-core box every
-  round trip is also a context switch to a PostgreSQL backend that competes with the gunicorn workers, the load
-  generator and the neighbours, which is why the single POST is far below 60% of (b) while batch ingest (few
-  round trips for 500 rows) meets its 30%. An A/B on the same database (3 alternating rounds of 8 s with wrk,
-  stock app vs `pool_pre_ping=False`) gave medians of 172 vs 239 req/s (+39%), with runs spread 137-222 and
-  115-288 req/s: indicative, not proof, on this machine.
-  Fixes, in order of payoff (not made here; they belong to the diary and platform code): drop `pool_pre_ping`
-  for `pool_recycle` (let `/readyz` and the clients' retries cover a restarted server); keep one checkout per
-  request by running the sign-in read inside the request's own transaction on PostgreSQL (the split exists for
-  SQLite's write lock, which PostgreSQL does not have); replace the `_id_state` pre-check by
-  `INSERT ... ON CONFLICT (id) DO NOTHING` with the tombstone test in the same statement.
-- **The research's usual suspects are already fixed on this path:** no re-SELECT after commit
-  (`expire_on_commit=False`, Core INSERTs in `entries.insert_entries`), no ORM unit of work on the hot insert,
-  note encryption (`Keyring.encrypt`) under 1% of the samples, JSON encoding not visible in the profile.
-- **SQLite, single POST: one writer at a time, and waiters sleep.** The write transaction begins with
-  `BEGIN IMMEDIATE` (`wellbeing/db.py:_sqlite_on_begin`, ~25% of the samples) and holds the database's only
-  write lock through the id look-up, the note encryption, both INSERTs and the COMMIT, while the other threads
-  compete for the GIL and 2 cores. SQLite's busy handler backs off in sleeps of up to 100 ms, so a request that
-  loses the race waits far longer than the lock is held (p50 at peak ~350x the raw insert's, which holds the
-  lock for well under a millisecond), and p99 at 70% of peak swings between runs (26 ms in this table, 514 ms
-  in the default run before it). Inherent to SQLite, as the README says;
-  building and encrypting the entry before `BEGIN IMMEDIATE` would shorten the locked section.
-- **Insights (a year, ~3,000 entries): p50 47-72 ms, p99 over the 50 ms target on both databases.** The plans
-  use `ix_diary_entries_user_occurred` and the tags' primary key (growth rows: no sequential scan at 10^6 rows),
-  but the database work is not small: the two representative queries take 20-35 ms in PostgreSQL (EXPLAIN
-  ANALYZE), most of it the tags join, one index probe into `diary_tags` per entry (3,000 probes). Add the five
-  grouped queries' round trips (emotions, tags, hour, weekday, week), the sign-in check and the JSON, on
-  contended cores, and p99 lands at 60-110 ms. A per-agent daily roll-up (entries and tag counts per local
-  day), or caching the answer per agent until their next write, would bring it under 50 ms.
-- **Growth: per-agent reads do not grow with other agents' rows.** From ~5x10^4 to 10^6 diary rows (20x) the
-  insights p50 stays within noise (64, 51, 48 ms) and single-POST throughput with it. The database's own time
-  for the agent's queries grows 1.7x (21 to 35 ms): once the tables are too big to scan, the queries touch ~3
-  pages per entry of the agent (a B-tree descent per tag probe), which grows with the index's depth (log of
-  the rows), not with the rows. (`--size large` goes to 10^7 rows.)
-- **Mixed phone workload: zero errors and no memory growth** (each API worker's RSS within a few % after
-  warm-up). p99 at 70% of the mix's peak misses 100 ms, badly on PostgreSQL in some runs (seconds): the mix is
-  dominated by the single-POST write path above, and on this shared machine 70% of a peak measured minutes
-  earlier is not always 70% of what the cores have left, so queues build. Fixing the round trips above raises
-  the peak and the headroom.
-- **Batch ingest** meets its target on PostgreSQL (one multi-row INSERT per request); on SQLite a 500-entry
-  request holds the write lock for its whole length and stays below 30% of the raw multi-row insert.
-- **Prompts and trends** rows come from their own benchmarks (bench/prompts.py, bench/trends.py) and carry
-  their own targets (see those modules and docs/trends.md); their misses (100k-agent planning extrapolated
-  over 60 s, one dispatcher under 1,000/s, cold chart PNGs) are theirs to explain.
+- **Single POST /diary: from 189 to 464 req/s on SQLite and from 120 to 587 req/s on PostgreSQL** (small run
+  of 10:52, against 189/120 in the profiled default run of 09:03), still 10-13% of the bare Flask endpoint
+  against a 25% target. What changed, following the earlier profile: the id look-up and the insert are one
+  statement (`INSERT ... SELECT ... WHERE NOT EXISTS (tombstone) RETURNING id`), pooled PostgreSQL connections
+  are pinged only after a second idle (`DB_PRE_PING=idle`; the per-checkout ping was ~29% of the busy samples),
+  the sign-in check and the guarded insert are statements built once with bound parameters (building them cost
+  as much as running them: 0.39 vs 0.20 ms per sign-in check), and argument schemas are instantiated once per
+  route instead of per request. In-process, a POST now costs ~2.0 ms of CPU against the bare endpoint's ~0.2 ms:
+  JWT decoding (PyJWT checks every base64 character in Python, four decodes per request through
+  flask-jwt-extended), the sign-in query, the marshmallow load and dump, two INSERTs and a COMMIT. On 2 cores
+  shared with wrk and PostgreSQL, that CPU is the ceiling; a 25% ratio would need the request to cost ~4x the
+  bare endpoint, i.e. dropping the ORM and flask-smorest from the hot path. Not done: they are the fixed stack.
+- **p99 at 70% of peak** swings between runs (SQLite 16-84 ms, PostgreSQL 20-1308 ms): 70% of a peak measured
+  seconds earlier is not 70% of what a shared 2-core machine has left a moment later, and an open-loop sender
+  then builds a queue. Read it with the run's load average.
+- **SQLite: one writer at a time, and waiters sleep.** The locked section is now the guarded INSERT, the tag
+  INSERT and the COMMIT (the entry is built and its note encrypted before `BEGIN IMMEDIATE`), but SQLite's busy
+  handler still backs off in sleeps of up to 100 ms, so batch ingest stays under 30% of the raw multi-row
+  insert. Inherent to SQLite, as the README says.
+- **Insights (a year, ~3,000 entries): p50 22-48 ms.** Four grouped queries now (emotions, tags, hour, and one
+  daily query whose sums give both the weekday pattern and the weekly trend). Alone on the server p99 is
+  31-41 ms (meets < 50 ms); right after the write-heavy scenarios it is 47-66 ms, when the planner, with fresh
+  statistics, prefers a hash join that scans every agent's tags (growth rows: 1-3 sequential scans at 4x10^4
+  rows, none at 10^6). The bench runs `ANALYZE` after its bulk load, as autovacuum would in service.
+- **Growth: per-agent reads do not grow with other agents' rows** (insights p50 53, 36, 42 ms at 4x10^4, 10^5
+  and 10^6 rows; ~3 pages touched per entry of the agent at 10^6, no sequential scan).
+- **Mixed phone workload: zero errors and no memory growth** (worker RSS within 1% after warm-up); p99 misses
+  100 ms for the queueing reason above.
+- **Prompts.** Planning stores each batch with one `INSERT ... SELECT FROM unnest(arrays)` (binary parameters)
+  instead of a pipelined statement per row, in a writer thread that overlaps the next batch's planning:
+  measured directly on PostgreSQL, 48 h for 100,000 agents in 85 s, so a full day in 42 s (< 60 s), 0.85 ms per
+  agent and 48 h (10,000 agents: 0.82 ms), no memory growth. Dispatch 1,126 prompts/s with one process and
+  1,630 with two (> 1,000/s), webhook connections kept alive per checked address.
+- **Trends charts** render with fixed margins (the constrained-layout solver was 40% of a render): cold PNG
+  74-96 ms median/max (< 300 ms).
 """
