@@ -8,7 +8,6 @@ loop of the same number of HTTP POSTs to the same receiver for dispatch.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import multiprocessing
@@ -24,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
+
+from bench.common import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"small": (300, 600, 100, 5), "default": (2_000, 3_000, 200, 10), "large": (10_000, 10_000, 500, 20)}
@@ -86,25 +87,6 @@ class Receiver:
     def close(self) -> None:
         self.process.terminate()
         self.process.join(10)
-
-
-@contextlib.contextmanager
-def _database(server_url: str | None):
-    if not server_url or server_url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench.db"
-        return
-    import psycopg
-
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    base = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _app(database_url: str, instance: str):
@@ -299,7 +281,7 @@ def bench_lateness(app, agent_ids: list[str], rate: int, seconds: int) -> list[d
 def run(database_url: str, size: str = "default") -> list[dict]:
     """Every scenario on a fresh database at `database_url` (a server URL for PostgreSQL, or sqlite)."""
     agents, dispatched, rate, seconds = SIZES[size]
-    with _database(database_url) as url, tempfile.TemporaryDirectory() as instance:
+    with fresh_database(database_url) as url, tempfile.TemporaryDirectory() as instance:
         app = _app(url, instance)
         rows = bench_plan(app, agents)
         from wellbeing.db import db
@@ -324,7 +306,7 @@ def run_plans(database_url: str, counts: list[int]) -> list[dict]:
     """The planning scenario alone at each agent count, each on a fresh database (measured, not extrapolated)."""
     rows = []
     for agents in counts:
-        with _database(database_url) as url, tempfile.TemporaryDirectory() as instance:
+        with fresh_database(database_url) as url, tempfile.TemporaryDirectory() as instance:
             app = _app(url, instance)
             rows += bench_plan(app, agents)
             from wellbeing.db import db
