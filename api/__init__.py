@@ -53,9 +53,9 @@ def register_extensions(app: Flask) -> None:
     # The survey files are checked once, at start: a broken file stops the boot, naming the file and JSON path.
     instrument_catalog()
     db.init_app(app)
-    engine_options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-    if "pool_size" in engine_options and not engine_options.get("pool_pre_ping"):
-        with app.app_context():
+    with app.app_context():
+        # A server database without SQLAlchemy's per-checkout ping (DB_PRE_PING=idle) pings idle connections only
+        if db.engine.dialect.name != "sqlite" and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
             ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     jwt.init_app(app)
