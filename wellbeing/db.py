@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Engine, MetaData, String, event, exc
+from sqlalchemy import Connection, DateTime, Engine, MetaData, String, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -63,6 +64,11 @@ class UTCDateTime(TypeDecorator):
 def new_id() -> str:
     """A new opaque id (UUID4 text): the same shape clients may supply."""
     return str(uuid.uuid4())
+
+
+def upsert_insert(bind: Engine | Connection, table):
+    """An INSERT with ON CONFLICT clauses (`on_conflict_do_nothing`/`_do_update`) for the bind's dialect."""
+    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def id_column_type() -> String:

@@ -11,10 +11,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from wellbeing.db import write_intent
+from wellbeing.db import upsert_insert, write_intent
 from wellbeing.models import Prompt, PromptSettings, User
 from wellbeing.planning import default_prompt_settings, plan_prompts
 from wellbeing.prompts.rows import insert_prompts, prompt_row
@@ -79,8 +78,7 @@ def _store_batch(engine: Engine, rows: list[dict], settled: list[dict]) -> None:
     """One batch in one transaction: its prompts (existing ones skipped) and each agent's planned_until."""
     with Session(engine) as writer, write_intent():
         insert_prompts(writer, rows)
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(PromptSettings)
+        upsert = upsert_insert(engine, PromptSettings)
         upsert = upsert.on_conflict_do_update(index_elements=["user_id"],
                                               set_={"planned_until": upsert.excluded.planned_until})
         writer.execute(upsert, settled)

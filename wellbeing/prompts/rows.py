@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from wellbeing.db import new_id
+from wellbeing.db import new_id, upsert_insert
 from wellbeing.models import Prompt
 from wellbeing.planning import PlannedPrompt
 
@@ -39,5 +38,5 @@ def insert_prompts(session: Session, rows: list[dict]) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(_UNNEST_INSERT, {name: [row[name] for row in rows] for name, _ in _COLUMNS})
         return
-    stmt = sqlite.insert(Prompt).on_conflict_do_nothing(index_elements=["user_id", "kind", "due_at"])
+    stmt = upsert_insert(connection, Prompt).on_conflict_do_nothing(index_elements=["user_id", "kind", "due_at"])
     connection.execute(stmt, rows)

@@ -5,9 +5,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from wellbeing.db import upsert_insert
 from wellbeing.models import PrivacyLedger
 from wellbeing.privacy import can_spend
 
@@ -22,10 +22,9 @@ def lock_rows(session: Session, org_id: str, keys: Iterable[tuple[str, date]], l
     keys = sorted(set(keys))
     if not keys:
         return {}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = [{"org_id": org_id, "cell": cell, "month": month, "limit_micro": limit_micro, "spent_micro": 0,
              "updated_at": now} for cell, month in keys]
-    session.execute(dialect.insert(PrivacyLedger).values(rows).on_conflict_do_nothing())
+    session.execute(upsert_insert(session.get_bind(), PrivacyLedger).values(rows).on_conflict_do_nothing())
     locked = session.scalars(
         select(PrivacyLedger)
         .where(PrivacyLedger.org_id == org_id, tuple_(PrivacyLedger.cell, PrivacyLedger.month).in_(keys))

@@ -6,10 +6,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from wellbeing.db import write_intent
+from wellbeing.db import upsert_insert, write_intent
 from wellbeing.models import (
     POOLED_CELL,
     Organization,
@@ -127,8 +126,7 @@ class Releaser:
 
     def _mark(self, period: Period) -> None:
         """Record the period as handled; a week without weekly teams holds no lock, so a racing run may too."""
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        self.session.execute(dialect.insert(TrendPeriod).values(
+        self.session.execute(upsert_insert(self.session.get_bind(), TrendPeriod).values(
             org_id=self.org.id, granularity=period.granularity, period_start=period.first,
             released_at=self.now).on_conflict_do_nothing())
 
