@@ -194,11 +194,14 @@ def _post(
     reused = connection is not None
     if connection is None:
         connection = _open(target, connect_timeout)
-    try:
+    def exchange() -> http.client.HTTPResponse:
         connection.sock.settimeout(read_timeout)
+        connection.request("POST", target.path, body=body, headers=headers)
+        return connection.getresponse()
+
+    try:
         try:
-            connection.request("POST", target.path, body=body, headers=headers)
-            response = connection.getresponse()
+            response = exchange()
         except _STALE:
             if not reused:
                 raise
@@ -206,9 +209,7 @@ def _post(
             # holds, and the Idempotency-Key lets a receiver drop a repeat).
             connection.close()
             connection = _open(target, connect_timeout)
-            connection.sock.settimeout(read_timeout)
-            connection.request("POST", target.path, body=body, headers=headers)
-            response = connection.getresponse()
+            response = exchange()
         result = response.status, parse_retry_after(response.getheader("Retry-After"), utcnow())
         if _drained(response, connection.sock):
             _IDLE.give(connection)
