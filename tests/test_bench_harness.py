@@ -3,7 +3,6 @@ migrated SQLite database, the profile summary and the report table. (The benchma
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from bench import loadgen, profiling, raw, suite
 from bench.report import markdown
 from bench.common import row, serve
+from tests.helpers import PG_SERVER
 
 
 def _echo(n: int) -> loadgen.Request:
@@ -132,8 +132,6 @@ def test_every_scenario_runs_end_to_end_on_sqlite(monkeypatch):
     assert not [r for r in rows if r["scenario"].startswith("growth")]  # PostgreSQL only
 
 
-PG_SERVER = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") and os.environ["TEST_DATABASE_URL"] \
-    or os.environ.get("PG_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def test_growth_loads_other_agents_and_reads_the_plans_on_postgresql(monkeypatch):

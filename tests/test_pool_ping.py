@@ -1,16 +1,12 @@
 """Pooled PostgreSQL connections are pinged before use only after sitting idle (on the real server, every run)."""
 from __future__ import annotations
 
-import os
-
 import psycopg
 import pytest
 from sqlalchemy import create_engine, exc, text
 
+from tests.helpers import PG_SERVER as SERVER
 from wellbeing.db import ping_idle_connections
-
-SERVER = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") and os.environ["TEST_DATABASE_URL"] \
-    or os.environ.get("PG_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def _engine(idle_after: float):
