@@ -10,9 +10,9 @@ from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 from api.errors import problem
 from api.extensions import jwt
 from wellbeing import identity
-from wellbeing.clock import utcnow
-from wellbeing.db import db, write_intent
-from wellbeing.errors import Forbidden, Unauthorized
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db, write_intent
+from wellbeing.core.errors import Forbidden, Unauthorized
 from wellbeing.models import User
 
 BEARER = [{"bearerAuth": []}]

@@ -5,11 +5,11 @@ import click
 from flask import Flask
 
 from wellbeing import demo, organizations
-from wellbeing.clock import utcnow
-from wellbeing.crypto import generate_key
-from wellbeing.db import db
-from wellbeing.errors import DomainError
-from wellbeing.timezones import is_valid_timezone
+from wellbeing.core.clock import utcnow
+from wellbeing.core.crypto import generate_key
+from wellbeing.core.db import db
+from wellbeing.core.errors import DomainError
+from wellbeing.core.timezones import is_valid_timezone
 from wellbeing.trends.release import release_due_periods
 
 
@@ -74,7 +74,7 @@ def register(app: Flask) -> None:
     def rotate_keys(batch_size: int) -> None:
         """Re-encrypt every stored note and webhook secret under the first DATA_KEYS key (keep old keys until it finishes)."""
         from api.keyring import keyring
-        from wellbeing.db import write_intent
+        from wellbeing.core.db import write_intent
         from wellbeing.encrypted_columns import rotate_keys as rotate
 
         with write_intent():

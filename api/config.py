@@ -7,8 +7,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from wellbeing.crypto import generate_key
-from wellbeing.db import WAIT_LIMIT_ARG
+from wellbeing.core.crypto import generate_key
+from wellbeing.core.db import WAIT_LIMIT_ARG
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +117,7 @@ def _engine_options(url: str, env: dict[str, str]) -> dict:
         "pool_size": int(env.get("DB_POOL_SIZE", "8")),
         "max_overflow": int(env.get("DB_MAX_OVERFLOW", "4")),
         # "always": SQLAlchemy's ping on every checkout; "idle" (default): only after a second unused
-        # (wellbeing.db.ping_idle_connections, installed by the app factory), saving a round trip per request.
+        # (wellbeing.core.db.ping_idle_connections, installed by the app factory), saving a round trip per request.
         "pool_pre_ping": env.get("DB_PRE_PING", "idle") == "always",
         "pool_timeout": 5,
         # Fail fast instead of hanging when the database is away (readiness and 503s rely on it): the server

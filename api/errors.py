@@ -13,7 +13,7 @@ from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from wellbeing.errors import DomainError
+from wellbeing.core.errors import DomainError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("api.errors")

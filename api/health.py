@@ -7,8 +7,8 @@ from api.extensions import Blueprint
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from wellbeing.db import db
-from wellbeing.errors import Unavailable
+from wellbeing.core.db import db
+from wellbeing.core.errors import Unavailable
 
 blp = Blueprint("health", __name__, description="Health probes")
 

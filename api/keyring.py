@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from wellbeing.crypto import Keyring, parse_data_keys
+from wellbeing.core.crypto import Keyring, parse_data_keys
 
 
 def keyring() -> Keyring:

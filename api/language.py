@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 from flask_jwt_extended import current_user
 
-from wellbeing.vocabulary import pick_language
+from wellbeing.core.language import pick_language
 
 
 def request_language() -> str:

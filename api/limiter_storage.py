@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from wellbeing.db import db, write_intent
+from wellbeing.core.db import db, write_intent
 from wellbeing.models import RateLimitCounter
 
 T = RateLimitCounter.__table__

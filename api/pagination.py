@@ -10,8 +10,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.schemas import RequestSchema
-from wellbeing.errors import Invalid
-from wellbeing.pagination import Page
+from wellbeing.core.errors import Invalid
+from wellbeing.core.pagination import Page
 
 
 class CursorArgsSchema(RequestSchema):

@@ -18,10 +18,10 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from api.keyring import keyring
-from wellbeing.clock import utcnow
+from wellbeing.core.clock import utcnow
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.data_rights import purge_expired
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.diary.data import refresh_diary_risk
 from wellbeing.prompts.dispatch import Channel, dispatch_due, expire_stale
 from wellbeing.prompts.planner import top_up_plans

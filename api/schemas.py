@@ -6,7 +6,7 @@ from datetime import timezone
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from wellbeing.timezones import is_valid_timezone
+from wellbeing.core.timezones import is_valid_timezone
 
 
 def _bad_text(value: str) -> bool:

@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from bench.common import fresh_database, gunicorn, percentile, print_table, row, run_load, write_results
-from wellbeing.crypto import generate_key
+from wellbeing.core.crypto import generate_key
 
 SIZES = {"small": {"seconds": 3.0, "batches": 4, "insight_calls": 60},
          "default": {"seconds": 8.0, "batches": 10, "insight_calls": 200}}
@@ -46,7 +46,7 @@ def _prepare(database_url: str, env: dict[str, str]) -> dict[str, str]:
     from api import create_app
     from api.keyring import keyring
     from wellbeing import organizations, passwords
-    from wellbeing.db import db
+    from wellbeing.core.db import db
     from wellbeing.models import User
 
     app = create_app()

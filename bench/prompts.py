@@ -15,7 +15,6 @@ import os
 import platform
 import resource
 import tempfile
-import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -92,7 +91,7 @@ class Receiver:
 def _app(database_url: str, instance: str):
     from api import create_app
     from api.config import Config
-    from wellbeing.crypto import generate_key
+    from wellbeing.core.crypto import generate_key
 
     env = {"DATABASE_URL": database_url, "INSTANCE_PATH": instance, "SECRET_KEY": "bench-" + "x" * 40,
            "DATA_KEYS": generate_key("bench"), "ALLOW_PRIVATE_WEBHOOKS": "1", "PASSWORD_HASH_COST": "low"}
@@ -127,7 +126,7 @@ def _row(scenario, metric, value, unit, baseline=None, baseline_value=None, targ
 
 
 def bench_plan(app, agents: int) -> list[dict]:
-    from wellbeing.db import db
+    from wellbeing.core.db import db
     from wellbeing.models import Prompt, User
     from wellbeing.planning import default_prompt_settings, plan_prompts
     from wellbeing.prompts.planner import HORIZON, top_up_plans
@@ -166,7 +165,7 @@ def bench_plan(app, agents: int) -> list[dict]:
 def _seed_due(app, agent_ids: list[str], count: int, due: list[datetime], url: str | None) -> list[str]:
     """`count` prompts due at `due`, one per agent; with a url, each of those agents gets a webhook device."""
     from api.keyring import keyring
-    from wellbeing.db import db
+    from wellbeing.core.db import db
     from wellbeing.models import Device, Prompt
     from wellbeing.prompts.devices import secret_aad
 
@@ -193,7 +192,7 @@ def _seed_due(app, agent_ids: list[str], count: int, due: list[datetime], url: s
 
 def _dispatch_child(app, now: datetime, out) -> None:
     from api.keyring import keyring
-    from wellbeing.db import db
+    from wellbeing.core.db import db
     from wellbeing.prompts.dispatch import Channel, dispatch_due
 
     with app.app_context():
@@ -247,7 +246,7 @@ def bench_dispatch(app, agent_ids: list[str], count: int) -> list[dict]:
 def bench_lateness(app, agent_ids: list[str], rate: int, seconds: int) -> list[dict]:
     """Prompts fall due at `rate` per second; a dispatcher runs like the scheduler's job (every second)."""
     from api.keyring import keyring
-    from wellbeing.db import db
+    from wellbeing.core.db import db
     from wellbeing.prompts.dispatch import Channel, dispatch_due
 
     receiver = Receiver()
@@ -284,7 +283,7 @@ def run(database_url: str, size: str = "default") -> list[dict]:
     with fresh_database(database_url) as url, tempfile.TemporaryDirectory() as instance:
         app = _app(url, instance)
         rows = bench_plan(app, agents)
-        from wellbeing.db import db
+        from wellbeing.core.db import db
         from wellbeing.models import User
 
         with app.app_context():
@@ -309,7 +308,7 @@ def run_plans(database_url: str, counts: list[int]) -> list[dict]:
         with fresh_database(database_url) as url, tempfile.TemporaryDirectory() as instance:
             app = _app(url, instance)
             rows += bench_plan(app, agents)
-            from wellbeing.db import db
+            from wellbeing.core.db import db
 
             with app.app_context():
                 db.engine.dispose()

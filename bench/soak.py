@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bench.common import PYTHON, ROOT, fresh_database, free_port, percentile, print_table, row, write_results
-from wellbeing.crypto import generate_key
+from wellbeing.core.crypto import generate_key
 
 PASSWORD = "soak-password-123"
 EMOTIONS = ("calm", "content", "tired", "stressed", "frustrated", "anxious", "happy", "angry")
@@ -66,7 +66,7 @@ def _prepare(env: dict[str, str], agents: int) -> list[str]:
 
     from api import create_app
     from wellbeing import organizations, passwords
-    from wellbeing.db import db
+    from wellbeing.core.db import db
     from wellbeing.models import User
 
     app = create_app()

@@ -72,7 +72,7 @@ def prepare(ctx: Context) -> None:
     from api import create_app
     from api.keyring import keyring
     from wellbeing import organizations, passwords
-    from wellbeing.db import db
+    from wellbeing.core.db import db
     from wellbeing.models import Prompt, User
 
     app = create_app()
@@ -155,7 +155,7 @@ def bench_single_post(ctx: Context) -> list[dict]:
         ctx.notes.append(f"{name} at 70% of peak: errors {dict(paced.error_samples)}")
     return [
         row(name, f"peak throughput ({single.tool}, {CONNECTIONS} conns)", single.rate, "req/s",
-            f"(a) bare Flask POST /echo", base.rate, ">= 25% of (a)", single.rate >= 0.25 * base.rate),
+            "(a) bare Flask POST /echo", base.rate, ">= 25% of (a)", single.rate >= 0.25 * base.rate),
         row(name, "peak throughput vs raw insert", single.rate, "req/s",
             f"(b) raw {_driver(ctx)} insert+commit, {CONNECTIONS} threads", raw_rate, ">= 60% of (b)",
             single.rate >= 0.6 * raw_rate),
@@ -325,7 +325,7 @@ SCENARIOS = {"single": bench_single_post, "batch": bench_batch, "insights": benc
 def run(database_url: str | None, size: str = "default", only: set[str] | None = None, profile: bool = False,
         notes: list[str] | None = None, profiles: dict | None = None) -> list[dict]:
     """The harness's own scenarios on a throwaway database on `database_url` (a PostgreSQL server) or SQLite."""
-    from wellbeing.crypto import generate_key
+    from wellbeing.core.crypto import generate_key
 
     label = "postgresql" if database_url and database_url.startswith("postgresql") else "sqlite"
     chosen = [name for name in SCENARIOS if not only or name in only]

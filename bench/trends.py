@@ -34,7 +34,7 @@ def _app(database_url: str):
     os.environ.setdefault("PASSWORD_HASH_COST", "low")
     from api import create_app
     from api.config import Config
-    from wellbeing.crypto import generate_key
+    from wellbeing.core.crypto import generate_key
 
     env = {"DATABASE_URL": database_url, "INSTANCE_PATH": tempfile.mkdtemp(), "DATA_KEYS": generate_key("bench"),
            "SECRET_KEY": "bench-secret-key-that-is-long-enough-for-hmac-sha256", "PASSWORD_HASH_COST": "low",
@@ -45,7 +45,7 @@ def _app(database_url: str):
 def _fill(session, agents: int, teams: int, months: int) -> tuple[str, list[str], str]:
     """An organization of `teams` teams (sizes 3..~2x mean), consenting agents with a risk snapshot every ~10 days."""
     from wellbeing import passwords
-    from wellbeing.db import new_id
+    from wellbeing.core.db import new_id
     from wellbeing.models import (Consent, ConsentChange, Organization, RiskSnapshot, Team, TeamMembership,
                                   TeamSupervisor, User)
 
@@ -103,7 +103,7 @@ def run(database_url: str, size: str = "default") -> list[dict]:
     """Fill an empty database, release, read and draw; return the result rows."""
     from flask_migrate import upgrade
 
-    from wellbeing.db import db
+    from wellbeing.core.db import db
     from wellbeing.models import Organization, TrendCell
     from wellbeing.trends import charts
     from wellbeing.trends.inputs import person_records

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from api import create_app
 from api.config import Config
 from api.extensions import limiter
-from wellbeing.crypto import generate_key
-from wellbeing.db import db
+from wellbeing.core.crypto import generate_key
+from wellbeing.core.db import db
 
 from tests.helpers import PASSWORD
 

@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from wellbeing.db import db, new_id
+from wellbeing.core.db import db, new_id
 from wellbeing.models import Prompt
 
 API = "/api/v1"

@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from tests.conftest import now_utc
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.models import Assessment
 
 URL = "/api/v1/assessments"

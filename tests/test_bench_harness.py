@@ -74,7 +74,7 @@ def test_raw_baselines_insert_diary_rows(tmp_path, monkeypatch):
 
     from api import create_app
     from wellbeing import organizations
-    from wellbeing.db import db
+    from wellbeing.core.db import db
 
     app = create_app()
     with app.app_context():

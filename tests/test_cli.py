@@ -52,8 +52,8 @@ def test_seed_demo_creates_once_and_prints_logins(flask_cli, fresh_database_url)
 
 def test_demo_logins_work_through_the_api(app, client):
     from wellbeing import demo
-    from wellbeing.clock import utcnow
-    from wellbeing.db import db
+    from wellbeing.core.clock import utcnow
+    from wellbeing.core.db import db
 
     with app.app_context():
         summary = demo.seed_demo(db.session, utcnow())

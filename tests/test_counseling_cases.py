@@ -10,7 +10,7 @@ from tests.conftest import now_utc
 from tests.counseling_helpers import API, hr_open, iso, proposed, self_refer, set_consents
 from tests.helpers import PASSWORD, assert_problem
 from wellbeing.counseling.cases import open_case_from_alert
-from wellbeing.crypto import parse_data_keys
+from wellbeing.core.crypto import parse_data_keys
 from wellbeing.models import CounselingCase, User
 
 HR_CASE_KEYS = {"id", "user", "status", "opened_by", "opened_at", "closed_at", "closed_reason", "reason_category",
@@ -27,7 +27,7 @@ def _hr_list(world, query="", hr_key="hr"):
 
 
 def _alert_case(app, world, key="agent", risk="high"):
-    from wellbeing.db import db
+    from wellbeing.core.db import db
 
     with app.app_context():
         case = open_case_from_alert(db.session, db.session.get(User, world.ids[key]), "questionnaire_alert", risk,

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from tests.counseling_helpers import API
 from wellbeing import demo
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import Consent, User
 
 

@@ -10,7 +10,7 @@ from tests.counseling_helpers import (
     API, T0, answer, hr_patch_appointment, iso, pinned, proposed, self_refer, set_timezone,
 )
 from wellbeing.counseling.reminders import due_reminders, send_counseling_reminders
-from wellbeing.db import db, write_intent
+from wellbeing.core.db import db, write_intent
 from wellbeing.models import CounselingAppointment, CounselingReminder
 
 START = datetime(2030, 3, 4, 14, 0, tzinfo=timezone.utc)  # agent: 22:00 Shanghai; HR: 09:00 New York

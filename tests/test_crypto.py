@@ -5,7 +5,7 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from wellbeing.crypto import DecryptionError, generate_key, parse_data_keys
+from wellbeing.core.crypto import DecryptionError, generate_key, parse_data_keys
 
 KEY_OLD = bytes(range(32))
 KEY_NEW = bytes(range(100, 132))

@@ -23,7 +23,7 @@ from wellbeing import data_rights
 from wellbeing.prompts.dispatch import Channel, dispatch_due
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.counseling.reminders import send_counseling_reminders
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.models import User
 
 # Tables that keep the agent's rows after DELETE /me/data, and why.

@@ -6,7 +6,7 @@ from statistics import fmean
 
 from sqlalchemy import case, func, select
 
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.demo_diary import DemoAgent, seed_diary_history
 from wellbeing.models import DiaryEntry, DiaryTag, User
 

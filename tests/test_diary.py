@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import now_utc
 from tests.helpers import assert_problem
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.models import DiaryEntry, DiaryTag, DiaryTombstone
 
 API = "/api/v1"

@@ -11,8 +11,8 @@ import time_machine
 from sqlalchemy import text
 
 from tests.helpers import assert_problem
-from wellbeing.crypto import generate_key
-from wellbeing.db import db
+from wellbeing.core.crypto import generate_key
+from wellbeing.core.db import db
 from wellbeing.diary.data import refresh_diary_risk
 from wellbeing.diary.insights import risk_signals
 

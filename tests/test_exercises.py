@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from wellbeing.errors import NotFound
+from wellbeing.core.errors import NotFound
 from wellbeing.exercises import CATALOG_PATH, ExerciseDataError, get_exercise, list_exercises, validate_catalog
 
 BREATHING = ["cyclic_sighing", "box_breathing", "breathing_478", "resonance"]

@@ -17,7 +17,7 @@ def test_healthz_and_readyz(client):
 def test_readyz_is_503_when_the_database_does_not_answer(client, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from wellbeing.db import db
+    from wellbeing.core.db import db
 
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("refused"))

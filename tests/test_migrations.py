@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from wellbeing.db import db
+from wellbeing.core.db import db
 
 
 def _tables(url: str) -> set[str]:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, exc, text
 
 from tests.helpers import PG_SERVER as SERVER
-from wellbeing.db import ping_idle_connections
+from wellbeing.core.db import ping_idle_connections
 
 
 def _engine(idle_after: float):

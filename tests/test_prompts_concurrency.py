@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from api.keyring import keyring
 from tests.conftest import now_utc
 from tests.prompt_helpers import API, MONDAY, SECRET, Receiver
-from wellbeing.db import db, new_id
+from wellbeing.core.db import db, new_id
 from wellbeing.models import Prompt
 from wellbeing.prompts.dispatch import Channel, dispatch_due
 

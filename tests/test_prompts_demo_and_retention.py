@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.counseling_helpers import T0
 from tests.prompt_helpers import API, add_prompt
 from wellbeing import data_rights, demo
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.models import CallEvent, Prompt, PromptSettings, User
 from wellbeing.prompts.planner import top_up_plans
 

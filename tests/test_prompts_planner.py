@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.prompt_helpers import API
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.models import Prompt, User
 from wellbeing.planning import plan_prompts
 from wellbeing.prompts.planner import HORIZON, top_up_plans

@@ -4,7 +4,8 @@ from fractions import Fraction
 import pytest
 
 from wellbeing.instruments import load_catalog
-from wellbeing.scoring import AnswerError, round_half_up, score_answers
+from wellbeing.core.numbers import round_half_up
+from wellbeing.scoring import AnswerError, score_answers
 
 
 @pytest.fixture(scope="module")

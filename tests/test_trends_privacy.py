@@ -20,7 +20,7 @@ from tests.trends_helpers import (
     month_bounds,
 )
 from wellbeing.data_rights import erase_user_data
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.models import ConsentChange, PrivacyLedger, TeamMembership, TrendCell, TrendRelease
 from wellbeing.privacy import plan_cells, release_cell
 from wellbeing.privacy.mechanisms import CENTRE

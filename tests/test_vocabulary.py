@@ -3,6 +3,7 @@
 import pytest
 
 from wellbeing import vocabulary as vocab
+from wellbeing.core import language
 
 # Copied by hand from shared/GLOSSARY.md: the Chinese terms agents were trained with.
 GLOSSARY_EMOTIONS = {
@@ -149,45 +150,45 @@ def test_parse_vocabulary_accepts_valid_data():
 
 @pytest.mark.parametrize("header", ["zh", "zh-CN", "zh-cn", "zh-Hans", "zh-SG", "zh-Hans-CN"])
 def test_simplified_chinese_tags_pick_chinese(header):
-    assert vocab.pick_language(header, "en") == "zh-CN"
+    assert language.pick_language(header, "en") == "zh-CN"
 
 
 @pytest.mark.parametrize("header", ["en", "en-US", "en-GB"])
 def test_english_tags_pick_english(header):
-    assert vocab.pick_language(header, "zh-CN") == "en"
+    assert language.pick_language(header, "zh-CN") == "en"
 
 
 def test_highest_q_value_wins_over_header_order():
-    assert vocab.pick_language("en;q=0.5, zh-CN;q=0.9", None) == "zh-CN"
+    assert language.pick_language("en;q=0.5, zh-CN;q=0.9", None) == "zh-CN"
 
 
 def test_equal_q_values_keep_header_order():
-    assert vocab.pick_language("en-US, zh-CN", None) == "en"
+    assert language.pick_language("en-US, zh-CN", None) == "en"
 
 
 def test_unsupported_languages_are_skipped_for_the_next_supported_one():
-    assert vocab.pick_language("fr-FR, de;q=0.9, zh;q=0.8, en;q=0.7", None) == "zh-CN"
+    assert language.pick_language("fr-FR, de;q=0.9, zh;q=0.8, en;q=0.7", None) == "zh-CN"
 
 
 def test_q_zero_means_not_acceptable():
-    assert vocab.pick_language("zh-CN;q=0, en;q=0.1", "zh-CN") == "en"
+    assert language.pick_language("zh-CN;q=0, en;q=0.1", "zh-CN") == "en"
 
 
 def test_malformed_q_values_are_ignored():
-    assert vocab.pick_language("zh-CN;q=high, en;q=0.2", None) == "en"
-    assert vocab.pick_language("zh-CN;q=1.5, en;q=0.2", None) == "en"
+    assert language.pick_language("zh-CN;q=high, en;q=0.2", None) == "en"
+    assert language.pick_language("zh-CN;q=1.5, en;q=0.2", None) == "en"
 
 
 def test_traditional_chinese_is_not_served_simplified():
-    assert vocab.pick_language("zh-TW", None) == "en"
-    assert vocab.pick_language("zh-Hant, zh;q=0.8", None) == "zh-CN"
+    assert language.pick_language("zh-TW", None) == "en"
+    assert language.pick_language("zh-Hant, zh;q=0.8", None) == "zh-CN"
 
 
 @pytest.mark.parametrize("header", [None, "", "fr, de", "*"])
 def test_falls_back_to_the_users_locale(header):
-    assert vocab.pick_language(header, "zh-CN") == "zh-CN"
+    assert language.pick_language(header, "zh-CN") == "zh-CN"
 
 
 def test_falls_back_to_english_without_a_usable_locale():
-    assert vocab.pick_language(None, None) == "en"
-    assert vocab.pick_language("fr", "pt-BR") == "en"
+    assert language.pick_language(None, None) == "en"
+    assert language.pick_language("fr", "pt-BR") == "en"

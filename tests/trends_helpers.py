@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from wellbeing.db import new_id
+from wellbeing.core.db import new_id
 from wellbeing.models import Consent, ConsentChange, Organization, RiskSnapshot, Team, TeamMembership, User
 
 SINCE = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from wellbeing.crypto import Keyring
+from wellbeing.core.crypto import Keyring
 from wellbeing.models import AccessLogEntry, User
-from wellbeing.pagination import Page, keyset_page
+from wellbeing.core.pagination import Page, keyset_page
 
 DEFAULT_PURPOSE = "counseling_follow_up"
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from wellbeing.crypto import Keyring
+from wellbeing.core.crypto import Keyring
 from wellbeing.models import Assessment, RiskSnapshot, User
 
 TABLES = ("assessments", "risk_snapshots")

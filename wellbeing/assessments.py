@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from wellbeing import enabled_instruments
 from wellbeing.counseling.cases import open_case_from_alert
-from wellbeing.db import new_id
-from wellbeing.errors import Invalid, NotFound
-from wellbeing.idempotency import create_once
+from wellbeing.core.db import new_id
+from wellbeing.core.errors import Invalid, NotFound
+from wellbeing.core.idempotency import create_once
 from wellbeing.instruments import Instrument
 from wellbeing.models import Assessment, Organization, User
 from wellbeing.risk_snapshots import snapshot_risk

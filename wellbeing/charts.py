@@ -22,7 +22,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
-from wellbeing.vocabulary import LANGUAGES, Language, signed_intensity, tough_call_triggers
+from wellbeing.core.language import LANGUAGES, Language
+from wellbeing.vocabulary import signed_intensity, tough_call_triggers
 
 Format = Literal["png", "svg"]
 CONTENT_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml"}

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wellbeing.counseling.withdrawal import close_cases_on_withdrawal
-from wellbeing.crypto import Keyring
-from wellbeing.errors import Conflict
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.errors import Conflict
 from wellbeing.models import CONSENTS, Consent, ConsentChange, User
 
 # The version of the consent text the app shows; bump it when the wording or the scope changes.

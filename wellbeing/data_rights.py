@@ -17,9 +17,9 @@ from wellbeing import access_log, assessment_data, consents
 from wellbeing.counseling import data as counseling_data
 from wellbeing.diary import data as diary_data
 from wellbeing.prompts import data as prompt_data
-from wellbeing.crypto import Keyring
-from wellbeing.db import write_intent
-from wellbeing.errors import NotFound
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.db import write_intent
+from wellbeing.core.errors import NotFound
 from wellbeing.models import ErasureReceipt, Organization, Team, TeamMembership, User
 
 EXPORT_FORMAT = "wellbeing-export/1"

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from wellbeing import passwords
 from wellbeing.counseling.demo import seed_counseling
-from wellbeing.db import new_id
-from wellbeing.crypto import Keyring
+from wellbeing.core.db import new_id
+from wellbeing.core.crypto import Keyring
 from wellbeing.demo_assessments import seed_assessment_history
 from wellbeing.demo_diary import DemoAgent, seed_diary_history
 from wellbeing.diary.data import refresh_diary_risk

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from wellbeing.db import new_id
+from wellbeing.core.db import new_id
 from wellbeing.enabled_instruments import DEFAULT_ENABLED, instrument_catalog
 from wellbeing.instruments import Instrument
 from wellbeing.models import Assessment, RiskSnapshot

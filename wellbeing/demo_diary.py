@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from wellbeing.crypto import Keyring
-from wellbeing.db import new_id
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.db import new_id
 from wellbeing.diary.entries import note_aad
 from wellbeing.models import DiaryEntry, DiaryTag
 from wellbeing.vocabulary import valence

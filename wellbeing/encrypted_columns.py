@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wellbeing.counseling.views import notes_aad, reason_aad
-from wellbeing.crypto import TOKEN_VERSION, Keyring
+from wellbeing.core.crypto import TOKEN_VERSION, Keyring
 from wellbeing.diary.entries import note_aad
 from wellbeing.models import CounselingCase, Device, DiaryEntry
 from wellbeing.prompts.devices import secret_aad

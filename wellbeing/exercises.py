@@ -5,10 +5,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from wellbeing.errors import NotFound
+from wellbeing.core.errors import NotFound
+from wellbeing.core.language import DEFAULT_LANGUAGE, LANGUAGES
 
-LANGUAGES = ("en", "zh-CN")
-DEFAULT_LANGUAGE = "en"
 KINDS = ("breathing", "break")
 CATALOG_PATH = Path(__file__).parent / "data" / "exercises.json"
 

@@ -7,13 +7,13 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from wellbeing import passwords
-from wellbeing.db import new_id
-from wellbeing.errors import Throttled, Unauthorized
-from wellbeing.idempotency import create_once
+from wellbeing.core.db import new_id
+from wellbeing.core.errors import Throttled, Unauthorized
+from wellbeing.core.idempotency import create_once
 from wellbeing.models import ApiKey, AuthSession, LoginFailure, User
 
 THROTTLE_WINDOW = timedelta(minutes=15)

@@ -12,10 +12,10 @@ from typing import Any, Iterator
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from wellbeing.core.language import DEFAULT_LANGUAGE, resolve_language
+
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
 SCHEMA_PATH = SURVEYS_DIR / "instrument.schema.json"
-LANGUAGES = ("en", "zh-CN")
-DEFAULT_LANGUAGE = "en"
 
 Localized = dict[str, str]
 _INTERVAL = re.compile(r"^([\[(])(-?[0-9.]+), (-?[0-9.]+)([\])])$")
@@ -288,12 +288,6 @@ def _build_scale(name: str, spec: dict[str, Any]) -> Scale:
         bands_source=bands["source"] if bands else None,
         bands_informal=bands["informal"] if bands else False,
     )
-
-
-def resolve_language(lang: str | None) -> str:
-    """The supported language matching a tag case-insensitively, else the default ("en")."""
-    wanted = (lang or "").strip().lower()
-    return next((supported for supported in LANGUAGES if supported.lower() == wanted), DEFAULT_LANGUAGE)
 
 
 def localize(instrument: Instrument, lang: str | None) -> dict[str, Any]:

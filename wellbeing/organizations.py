@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wellbeing import passwords
-from wellbeing.db import new_id
-from wellbeing.errors import Conflict, Invalid, NotFound
-from wellbeing.idempotency import create_once
+from wellbeing.core.db import new_id
+from wellbeing.core.errors import Conflict, Invalid, NotFound
+from wellbeing.core.idempotency import create_once
 from wellbeing.models import Organization, Team, TeamSupervisor, User
 
 ORG_SETTINGS = ("name", "timezone", "roster_min", "epsilon_per_month", "help_lines", "retention_days")

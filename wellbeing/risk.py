@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Callable, Collection, Iterable
 
-from wellbeing.scoring import round_half_up
+from wellbeing.core.numbers import round_half_up
 
 MODEL_VERSION = "heuristic-blend-v1"
 SCREENING_NOTICE = {

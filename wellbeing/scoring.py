@@ -1,12 +1,12 @@
 """Score questionnaire answers exactly as the instrument file says: reversals, sums, means, scaling, bands, alerts."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
-from wellbeing.errors import Invalid
+from wellbeing.core.errors import Invalid
+from wellbeing.core.numbers import round_half_up
 from wellbeing.instruments import Instrument, Item, Scale
 
 MISSING = "an answer is required"
@@ -115,10 +115,3 @@ def _alerts(instrument: Instrument, exact: dict[str, Fraction], given: dict[str,
             fired.append(Alert(rule.id, rule.kind, rule.on, rule.target, float(value), rule.op, float(rule.value)))
     return tuple(fired)
 
-
-def round_half_up(value: Fraction, decimals: int) -> int | float:
-    """Round for display, halves away from zero (12.25 -> 12.3); an int when decimals is 0."""
-    scale = 10**decimals
-    magnitude = math.floor(abs(value) * scale + Fraction(1, 2))
-    rounded = Fraction(magnitude if value >= 0 else -magnitude, scale)
-    return int(rounded) if decimals == 0 else float(rounded)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from wellbeing.instruments import resolve_language
+from wellbeing.core.language import resolve_language
 
 # Calm, non-diagnostic wording; it promises only what holds: the answers stay with the agent unless they act.
 MESSAGES = {

@@ -8,11 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wellbeing import identity, passwords
-from wellbeing.clock import utcnow
-from wellbeing.db import new_id
-from wellbeing.errors import Conflict, NotFound
-from wellbeing.idempotency import create_once
-from wellbeing.models import Team, TeamMembership, TeamSupervisor, User
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import new_id
+from wellbeing.core.errors import Conflict, NotFound
+from wellbeing.core.idempotency import create_once
+from wellbeing.models import TeamMembership, TeamSupervisor, User
 from wellbeing.organizations import get_team
 from wellbeing.prompts.planner import replan_agent
 from wellbeing.models.users import default_work_hours

@@ -17,7 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from wellbeing.clock import utcnow
+from wellbeing.core.clock import utcnow
 
 SIGNATURE_HEADER = "X-Wellbeing-Signature"
 USER_AGENT = "wellbeing-webhook/1"

@@ -12,9 +12,9 @@ from api.auth import login_required
 from api.idempotency import created, fingerprint
 from api.schemas import ClientId, RequestSchema, UTCDateTime
 from wellbeing import identity
-from wellbeing.clock import utcnow
-from wellbeing.db import db
-from wellbeing.errors import NotFound
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
+from wellbeing.core.errors import NotFound
 from wellbeing.models import ApiKey
 
 blp = Blueprint("api_keys", __name__, url_prefix="/api-keys", description="Organization API keys")

@@ -16,10 +16,10 @@ from api.idempotency import created, fingerprint
 from api.language import request_language
 from api.pagination import decode_cursor, page_body, page_schema
 from wellbeing import assessments
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import Assessment
-from wellbeing.pagination import keyset_page
+from wellbeing.core.pagination import keyset_page
 
 blp = Blueprint("assessments", __name__, url_prefix="/assessments", description="Completed questionnaires (own only)")
 

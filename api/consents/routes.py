@@ -9,10 +9,10 @@ from api.consents.schemas import ConsentChangeSchema, ConsentsPutSchema, Consent
 from api.extensions import Blueprint
 from api.pagination import CursorArgsSchema, decode_cursor, page_body, page_schema
 from wellbeing import consents
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import ConsentChange
-from wellbeing.pagination import keyset_page
+from wellbeing.core.pagination import keyset_page
 
 blp = Blueprint("consents", __name__, url_prefix="/me/consents", description="The caller's consents")
 

@@ -14,7 +14,7 @@ from api.console import i18n, state
 from api.console.display import local_time, role_label
 from api.console.i18n import gettext, resolve_language
 from api.console.pages import ApiError, api, api_failure, error_page, to_sign_in
-from wellbeing.clock import utcnow
+from wellbeing.core.clock import utcnow
 
 PREFIX = "/console"
 SECURITY_HEADERS = {

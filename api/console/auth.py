@@ -8,7 +8,7 @@ from api.console.display import safe_next
 from api.console.i18n import LANGUAGE_NAMES, gettext
 from api.console.pages import HOME, ApiError, api, api_failure, render
 from wellbeing import demo
-from wellbeing.clock import utcnow
+from wellbeing.core.clock import utcnow
 
 
 def demo_logins() -> list[dict[str, str]]:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from flask import Flask
 
-from wellbeing.clock import utcnow
+from wellbeing.core.clock import utcnow
 
 API_PREFIX = "/api/v1"
 JSON_TYPES = ("application/json", "application/problem+json")

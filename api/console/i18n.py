@@ -11,7 +11,7 @@ from importlib import resources
 
 from flask import Flask, g, has_app_context
 
-from wellbeing.vocabulary import LANGUAGES, Language, pick_language
+from wellbeing.core.language import LANGUAGES, Language, pick_language
 
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "zh-CN": "简体中文"}
 CATALOGS: dict[str, dict[str, str]] = {

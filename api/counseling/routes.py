@@ -17,9 +17,9 @@ from api.extensions import Blueprint
 from api.idempotency import created, fingerprint
 from api.keyring import keyring
 from api.pagination import decode_cursor, page_body, page_schema
-from wellbeing.clock import utcnow
+from wellbeing.core.clock import utcnow
 from wellbeing.counseling import appointments, cases
-from wellbeing.db import db, set_write_intent
+from wellbeing.core.db import db, set_write_intent
 
 blp = Blueprint("counseling", __name__, url_prefix="/counseling", description="Counseling follow-ups (HR)")
 

@@ -11,10 +11,10 @@ from api.extensions import Blueprint
 from api.keyring import keyring
 from api.pagination import CursorArgsSchema, decode_cursor, page_body, page_schema
 from wellbeing import data_rights
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import ErasureReceipt
-from wellbeing.pagination import keyset_page
+from wellbeing.core.pagination import keyset_page
 
 blp = Blueprint("data_rights", __name__, url_prefix="/me", description="The caller's data rights")
 

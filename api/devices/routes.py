@@ -11,10 +11,10 @@ from api.extensions import Blueprint
 from api.idempotency import created, fingerprint
 from api.keyring import keyring
 from api.pagination import CursorArgsSchema, decode_cursor, page_body, page_schema
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import Device
-from wellbeing.pagination import keyset_page
+from wellbeing.core.pagination import keyset_page
 from wellbeing.prompts import devices
 
 blp = Blueprint("devices", __name__, url_prefix="/me/devices", description="The agent's push targets")

@@ -23,11 +23,11 @@ from api.keyring import keyring
 from api.language import request_language
 from api.pagination import decode_cursor, page_body, page_schema
 from wellbeing import charts
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.diary import entries, insights
 from wellbeing.models import DiaryEntry
-from wellbeing.pagination import keyset_page
+from wellbeing.core.pagination import keyset_page
 
 blp = Blueprint("diary", __name__, url_prefix="/diary", description="The caller's emotion diary (own entries only)")
 _ENTRY = EntryCreateSchema()

@@ -8,8 +8,8 @@ from api.auth import api_key_required
 from api.events.schemas import AcceptedSchema, CallEndedSchema, CallStartedSchema
 from api.extensions import Blueprint
 from api.idempotency import fingerprint
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.prompts.calls import record_call_event
 
 blp = Blueprint("events", __name__, url_prefix="/events", description="Call events (organization API key)")

@@ -9,8 +9,8 @@ from api.extensions import Blueprint
 from api.instruments.schemas import InstrumentSchema, InstrumentSummarySchema
 from api.language import request_language
 from wellbeing import enabled_instruments
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 
 blp = Blueprint("instruments", __name__, url_prefix="/instruments", description="Questionnaires offered to agents")
 

@@ -12,11 +12,11 @@ from api.extensions import Blueprint
 from api.idempotency import created, fingerprint
 from api.keyring import keyring
 from api.pagination import CursorArgsSchema, decode_cursor, page_body, page_schema
-from wellbeing.clock import utcnow
+from wellbeing.core.clock import utcnow
 from wellbeing.counseling import appointments, cases, reminders
-from wellbeing.db import db
+from wellbeing.core.db import db
 from wellbeing.models import CounselingReminder
-from wellbeing.pagination import keyset_page
+from wellbeing.core.pagination import keyset_page
 
 blp = Blueprint("my_counseling", __name__, url_prefix="/me/counseling", description="The agent's own counseling")
 

@@ -9,8 +9,8 @@ from api.auth import login_required
 from api.language import request_language
 from api.org.schemas import OrgInstrumentSchema, OrgInstrumentsPutSchema, OrgPatchSchema, OrgSchema
 from wellbeing import enabled_instruments, organizations
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import Organization
 
 blp = Blueprint("org", __name__, url_prefix="/org", description="Organization settings")

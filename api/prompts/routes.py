@@ -8,10 +8,10 @@ from api.auth import login_required
 from api.extensions import Blueprint
 from api.pagination import decode_cursor, page_body, page_schema
 from api.prompts.schemas import PromptQueryArgsSchema, PromptSchema, PromptSettingsSchema, SnoozeSchema
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import Prompt
-from wellbeing.pagination import keyset_page
+from wellbeing.core.pagination import keyset_page
 from wellbeing.prompts import ledger
 from wellbeing.prompts.settings import replace_settings, settings_of
 

@@ -9,8 +9,8 @@ from api.extensions import Blueprint
 from api.language import request_language
 from api.risk.schemas import RiskSchema
 from wellbeing import risk_snapshots
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 
 blp = Blueprint("risk", __name__, url_prefix="/me/risk", description="The caller's burnout-risk indicator")
 

@@ -9,9 +9,9 @@ from api.auth import login_required
 from api.idempotency import created, fingerprint
 from api.teams.schemas import SupervisorAssignSchema, SupervisorListSchema, TeamCreateSchema, TeamListSchema, TeamSchema
 from wellbeing import organizations
-from wellbeing.clock import utcnow
-from wellbeing.db import db
-from wellbeing.errors import NotFound
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
+from wellbeing.core.errors import NotFound
 
 blp = Blueprint("teams", __name__, url_prefix="/teams", description="Teams and their supervisors")
 

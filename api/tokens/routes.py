@@ -10,8 +10,8 @@ from api.auth import login_required, token_claims
 from api.extensions import limiter
 from api.tokens.schemas import LoginSchema, TokenPairSchema
 from wellbeing import identity
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import AuthSession, User
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in and tokens")

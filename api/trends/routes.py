@@ -21,8 +21,8 @@ from api.trends.schemas import (
     VisibilitySchema,
 )
 from wellbeing.charts import CONTENT_TYPES
-from wellbeing.db import db
-from wellbeing.errors import DomainError
+from wellbeing.core.db import db
+from wellbeing.core.errors import DomainError
 from wellbeing.models import Organization
 from wellbeing.trends import charts, read
 from wellbeing.trends.visibility import visibility

@@ -10,10 +10,10 @@ from api.idempotency import created, fingerprint
 from api.pagination import decode_cursor, page_body, page_schema
 from api.users.schemas import UserCreateSchema, UserPatchSchema, UserQueryArgsSchema, UserSchema
 from wellbeing import users
-from wellbeing.clock import utcnow
-from wellbeing.db import db
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
 from wellbeing.models import User
-from wellbeing.pagination import keyset_page
+from wellbeing.core.pagination import keyset_page
 
 blp = Blueprint("users", __name__, url_prefix="/users", description="Users of the organization")
 

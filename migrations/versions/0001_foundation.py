@@ -7,7 +7,7 @@ Create Date: 2026-11-23 18:40:19.556523
 """
 from alembic import op
 import sqlalchemy as sa
-import wellbeing.db
+import wellbeing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('ip', sa.String(length=64), nullable=False),
-    sa.Column('at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failures'))
     )
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
@@ -38,7 +38,7 @@ def upgrade():
     sa.Column('epsilon_per_month', sa.Numeric(precision=6, scale=3), nullable=False),
     sa.Column('help_lines', sa.JSON(), nullable=False),
     sa.Column('retention_days', sa.Integer(), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('epsilon_per_month >= 1 AND epsilon_per_month <= 10', name=op.f('ck_organizations_epsilon_range')),
     sa.CheckConstraint('retention_days >= 30', name=op.f('ck_organizations_retention_days_min')),
     sa.CheckConstraint('roster_min >= 8', name=op.f('ck_organizations_roster_min_at_least_8')),
@@ -59,8 +59,8 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_api_keys_org_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
@@ -73,7 +73,7 @@ def upgrade():
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('org_id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_teams_org_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
@@ -93,7 +93,7 @@ def upgrade():
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('work_hours', sa.JSON(), nullable=False),
     sa.Column('quiet_hours', sa.JSON(), nullable=True),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.CheckConstraint("locale IN ('en', 'zh-CN')", name=op.f('ck_users_locale_known')),
     sa.CheckConstraint("role IN ('agent', 'supervisor', 'hr', 'admin')", name=op.f('ck_users_role_known')),
@@ -108,9 +108,9 @@ def upgrade():
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.String(length=36), nullable=False),
     sa.Column('refresh_jti', sa.String(length=36), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_reason', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_auth_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_sessions'))
@@ -122,8 +122,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('user_id', sa.String(length=36), nullable=False),
     sa.Column('team_id', sa.String(length=36), nullable=False),
-    sa.Column('valid_from', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('valid_to', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('valid_from', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_to', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_team_memberships_team_id_teams'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_team_memberships_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_team_memberships'))
@@ -136,7 +136,7 @@ def upgrade():
     op.create_table('team_supervisors',
     sa.Column('team_id', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.String(length=36), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_team_supervisors_team_id_teams'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_team_supervisors_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('team_id', 'user_id', name=op.f('pk_team_supervisors'))

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 18:44:51.407872
 """
 from alembic import op
 import sqlalchemy as sa
-import wellbeing.db
+import wellbeing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -29,9 +29,9 @@ def upgrade():
     sa.Column('unrounded', sa.JSON(), nullable=False),
     sa.Column('bands', sa.JSON(), nullable=False),
     sa.Column('alerts', sa.JSON(), nullable=False),
-    sa.Column('completed_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('support_offered_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('support_offered_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_assessments_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assessments'))
@@ -44,7 +44,7 @@ def upgrade():
     sa.Column('org_id', sa.String(length=36), nullable=False),
     sa.Column('instrument_id', sa.String(length=32), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
-    sa.Column('updated_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by', sa.String(length=36), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_org_instruments_org_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_org_instruments_updated_by_users'), ondelete='SET NULL'),
@@ -53,7 +53,7 @@ def upgrade():
     op.create_table('risk_snapshots',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('user_id', sa.String(length=36), nullable=False),
-    sa.Column('computed_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('computed_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('level', sa.String(length=24), nullable=False),
     sa.Column('score', sa.Float(), nullable=True),
     sa.Column('unrounded_score', sa.Float(), nullable=True),

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 18:43:43.330514
 """
 from alembic import op
 import sqlalchemy as sa
-import wellbeing.db
+import wellbeing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('resource_id', sa.String(length=36), nullable=False),
     sa.Column('disclosed', sa.JSON(), nullable=False),
     sa.Column('purpose', sa.String(length=200), nullable=False),
-    sa.Column('at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_access_log_actor_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_access_log_org_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['subject_id'], ['users.id'], name=op.f('fk_access_log_subject_id_users'), ondelete='CASCADE'),
@@ -47,7 +47,7 @@ def upgrade():
     sa.Column('consent', sa.String(length=32), nullable=False),
     sa.Column('granted', sa.Boolean(), nullable=False),
     sa.Column('policy_version', sa.String(length=32), nullable=False),
-    sa.Column('changed_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("consent IN ('team_aggregates', 'hr_followup')", name=op.f('ck_consent_changes_consent_known')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_consent_changes_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent_changes'))
@@ -60,7 +60,7 @@ def upgrade():
     sa.Column('team_aggregates', sa.Boolean(), nullable=False),
     sa.Column('hr_followup', sa.Boolean(), nullable=False),
     sa.Column('policy_version', sa.String(length=32), nullable=False),
-    sa.Column('updated_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_consents_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_consents'))
     )
@@ -77,8 +77,8 @@ def upgrade():
     sa.Column('risk_level_at_opening', sa.String(length=24), nullable=True),
     sa.Column('hr_notes_ciphertext', sa.Text(), nullable=True),
     sa.Column('next_follow_up_on', sa.Date(), nullable=True),
-    sa.Column('opened_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('opened_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_reason', sa.String(length=32), nullable=True),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.CheckConstraint("opened_by IN ('agent', 'hr', 'alert')", name=op.f('ck_counseling_cases_opened_by_known')),
@@ -96,7 +96,7 @@ def upgrade():
     op.create_table('erasure_receipts',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.String(length=36), nullable=False),
-    sa.Column('erased_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('erased_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_erasure_receipts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_erasure_receipts'))
@@ -108,15 +108,15 @@ def upgrade():
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('case_id', sa.String(length=36), nullable=False),
     sa.Column('counselor_id', sa.String(length=36), nullable=False),
-    sa.Column('starts_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('duration_minutes', sa.Integer(), nullable=False),
     sa.Column('mode', sa.String(length=16), nullable=False),
     sa.Column('location', sa.String(length=200), nullable=True),
     sa.Column('state', sa.String(length=24), nullable=False),
     sa.Column('preferred_times', sa.JSON(), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.CheckConstraint("mode IN ('in_person', 'phone', 'video')", name=op.f('ck_counseling_appointments_mode_known')),
     sa.CheckConstraint("state IN ('proposed', 'accepted', 'declined', 'reschedule_requested', 'cancelled', 'completed', 'no_show')", name=op.f('ck_counseling_appointments_state_known')),
@@ -136,7 +136,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('actor_role', sa.String(length=16), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['appointment_id'], ['counseling_appointments.id'], name=op.f('fk_counseling_case_events_appointment_id_counseling_appointments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['case_id'], ['counseling_cases.id'], name=op.f('fk_counseling_case_events_case_id_counseling_cases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_counseling_case_events'))
@@ -151,13 +151,13 @@ def upgrade():
     sa.Column('appointment_id', sa.String(length=36), nullable=True),
     sa.Column('recipient_id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('due_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('for_starts_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('for_starts_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('for_date', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('message', sa.Text(), nullable=True),
-    sa.Column('sent_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('24h', '1h', 'follow_up')", name=op.f('ck_counseling_reminders_kind_known')),
     sa.CheckConstraint("status IN ('pending', 'sent', 'cancelled', 'skipped')", name=op.f('ck_counseling_reminders_status_known')),
     sa.ForeignKeyConstraint(['appointment_id'], ['counseling_appointments.id'], name=op.f('fk_counseling_reminders_appointment_id_counseling_appointments'), ondelete='CASCADE'),

@@ -7,7 +7,7 @@ Create Date: 2026-12-03 07:34:17.632130
 """
 from alembic import op
 import sqlalchemy as sa
-import wellbeing.db
+import wellbeing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -22,17 +22,17 @@ def upgrade():
     op.create_table('diary_entries',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.String(length=36), nullable=False),
-    sa.Column('occurred_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('emotion', sa.String(length=32), nullable=False),
     sa.Column('valence', sa.String(length=8), nullable=False),
     sa.Column('intensity', sa.SmallInteger(), nullable=False),
     sa.Column('stress', sa.SmallInteger(), nullable=True),
     sa.Column('after_call', sa.Boolean(), nullable=False),
     sa.Column('note_ciphertext', sa.Text(), nullable=True),
-    sa.Column('client_updated_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('client_updated_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.CheckConstraint("valence IN ('positive', 'neutral', 'negative')", name=op.f('ck_diary_entries_valence_known')),
     sa.CheckConstraint('intensity BETWEEN 1 AND 10', name=op.f('ck_diary_entries_intensity_range')),
@@ -46,7 +46,7 @@ def upgrade():
     op.create_table('diary_tombstones',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.String(length=36), nullable=False),
-    sa.Column('deleted_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_diary_tombstones_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_diary_tombstones'))
     )

@@ -7,7 +7,7 @@ Create Date: 2026-12-03 07:33:00.348913
 """
 from alembic import op
 import sqlalchemy as sa
-import wellbeing.db
+import wellbeing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -24,11 +24,11 @@ def upgrade():
     sa.Column('org_id', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.String(length=36), nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=False),
-    sa.Column('at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('complaint', sa.Boolean(), nullable=False),
     sa.Column('abusive', sa.Boolean(), nullable=False),
     sa.Column('duration_seconds', sa.Integer(), nullable=True),
-    sa.Column('received_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.CheckConstraint("kind IN ('started', 'ended')", name=op.f('ck_call_events_kind_known')),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_call_events_org_id_organizations'), ondelete='CASCADE'),
@@ -45,9 +45,9 @@ def upgrade():
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('url', sa.String(length=2000), nullable=False),
     sa.Column('secret_ciphertext', sa.Text(), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('permanent_failures', sa.Integer(), nullable=False),
-    sa.Column('disabled_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('disabled_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_devices_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_devices'))
@@ -58,9 +58,9 @@ def upgrade():
     op.create_table('prompt_settings',
     sa.Column('user_id', sa.String(length=36), nullable=False),
     sa.Column('settings', sa.JSON(), nullable=False),
-    sa.Column('updated_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('planned_until', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('in_call_until', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('planned_until', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('in_call_until', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_prompt_settings_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_prompt_settings'))
     )
@@ -74,18 +74,18 @@ def upgrade():
     sa.Column('exercise_id', sa.String(length=32), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('due_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('valid_until', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('next_attempt_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('claimed_until', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_until', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_until', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('created_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('acknowledged_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('dismissed_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('snoozed_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('expired_at', wellbeing.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('dismissed_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('snoozed_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('expired_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('breathing', 'break')", name=op.f('ck_prompts_kind_known')),
     sa.CheckConstraint("source IN ('schedule', 'tough_calls')", name=op.f('ck_prompts_source_known')),
     sa.CheckConstraint("status IN ('scheduled', 'sent', 'acknowledged', 'completed', 'snoozed', 'dismissed', 'expired')", name=op.f('ck_prompts_status_known')),
@@ -102,7 +102,7 @@ def upgrade():
     sa.Column('prompt_id', sa.String(length=36), nullable=False),
     sa.Column('device_id', sa.String(length=36), nullable=True),
     sa.Column('attempt', sa.Integer(), nullable=False),
-    sa.Column('at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('ok', sa.Boolean(), nullable=False),
     sa.Column('permanent', sa.Boolean(), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=True),

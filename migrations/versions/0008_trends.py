@@ -7,7 +7,7 @@ Create Date: 2026-12-03 07:55:44.149574
 """
 from alembic import op
 import sqlalchemy as sa
-import wellbeing.db
+import wellbeing.core.db
 
 
 # revision identifiers, used by Alembic.
@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('limit_micro', sa.Integer(), nullable=False),
     sa.Column('spent_micro', sa.Integer(), nullable=False),
-    sa.Column('updated_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('spent_micro <= limit_micro', name=op.f('ck_privacy_ledger_within_limit')),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_privacy_ledger_org_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('org_id', 'cell', 'month', name=op.f('pk_privacy_ledger'))
@@ -34,7 +34,7 @@ def upgrade():
     sa.Column('org_id', sa.String(length=36), nullable=False),
     sa.Column('granularity', sa.String(length=8), nullable=False),
     sa.Column('period_start', sa.Date(), nullable=False),
-    sa.Column('released_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('released_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("granularity IN ('month', 'week')", name=op.f('ck_trend_periods_granularity_known')),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_trend_periods_org_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('org_id', 'granularity', 'period_start', name=op.f('pk_trend_periods'))
@@ -57,7 +57,7 @@ def upgrade():
     sa.Column('scale_high_risk', sa.Float(), nullable=True),
     sa.Column('epsilon_micro', sa.Integer(), nullable=False),
     sa.Column('opendp_version', sa.String(length=16), nullable=False),
-    sa.Column('released_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('released_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("granularity IN ('month', 'week')", name=op.f('ck_trend_releases_granularity_known')),
     sa.CheckConstraint("status IN ('released', 'suppressed')", name=op.f('ck_trend_releases_status_known')),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_trend_releases_org_id_organizations'), ondelete='CASCADE'),
@@ -78,7 +78,7 @@ def upgrade():
     sa.Column('label', sa.String(length=12), nullable=True),
     sa.Column('margin', sa.Float(), nullable=True),
     sa.Column('approx_contributors', sa.Integer(), nullable=True),
-    sa.Column('released_at', wellbeing.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('released_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("granularity IN ('month', 'week')", name=op.f('ck_trend_cells_granularity_known')),
     sa.CheckConstraint("status IN ('released', 'suppressed', 'pooled')", name=op.f('ck_trend_cells_status_known')),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_trend_cells_org_id_organizations'), ondelete='CASCADE'),

@@ -188,7 +188,7 @@ def test_repeated_failures_are_throttled_with_a_readable_message(app, world):
 
 def test_demo_logins_cannot_be_listed_in_production(tmp_path):
     from api.config import Config, ConfigError
-    from wellbeing.crypto import generate_key
+    from wellbeing.core.crypto import generate_key
 
     env = {"WELLBEING_ENV": "production", "SECRET_KEY": "s" * 48, "DATA_KEYS": generate_key("p"),
            "DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path), "CONSOLE_SHOW_DEMO_LOGINS": "1"}

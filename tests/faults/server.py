@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from wellbeing.crypto import generate_key
+from wellbeing.core.crypto import generate_key
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "correct horse battery"

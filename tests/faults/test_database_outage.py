@@ -245,7 +245,7 @@ def _sqlite_analogue(app, client) -> None:
     """No server to stop: the probe answers 200 on a healthy file, and a lost connection is a 503 problem."""
     from sqlalchemy.exc import OperationalError
 
-    from wellbeing.db import db
+    from wellbeing.core.db import db
 
     response = client.get("/readyz")
     assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}

@@ -79,7 +79,7 @@ def test_hsts_only_on_https_and_forwarded_proto_trusted_only_behind_a_proxy(app,
 def test_behind_a_trusted_proxy_forwarded_https_gets_hsts(database_url, tmp_path):
     from api import create_app
     from api.config import Config
-    from wellbeing.crypto import generate_key
+    from wellbeing.core.crypto import generate_key
 
     env = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
            "DATA_KEYS": generate_key("t"), "TRUST_PROXY": "1", "RATELIMIT_DISABLED": "1"}
@@ -112,8 +112,8 @@ def test_an_exhausted_connection_pool_is_a_503_problem_not_a_500(database_url, t
     """Found by this suite: the pool's TimeoutError (every connection busy for pool_timeout) was not a 503."""
     from api import create_app
     from api.config import Config
-    from wellbeing.crypto import generate_key
-    from wellbeing.db import db
+    from wellbeing.core.crypto import generate_key
+    from wellbeing.core.db import db
 
     env = {"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k" * 40,
            "DATA_KEYS": generate_key("t"), "RATELIMIT_DISABLED": "1"}

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api import create_app
 from api.config import Config
-from wellbeing.crypto import generate_key
+from wellbeing.core.crypto import generate_key
 
 ROLES = ("agent", "supervisor", "hr", "admin")
 MAX_EXAMPLES = 12

@@ -45,7 +45,7 @@ def _ids_for(session, placeholder: str, owner_id: str, org_id: str) -> list[str]
     """Up to four ids for ``<placeholder>``: the owner's first, then others of the seeded organization."""
     if placeholder in FIXED_IDS:
         return FIXED_IDS[placeholder]
-    from wellbeing.db import db
+    from wellbeing.core.db import db
 
     base = placeholder.removesuffix("_id")
     names = _singulars(base)
@@ -84,8 +84,8 @@ def _get_rules(app, console: bool) -> list[str]:
 def seeded(app, client, session):
     from api.keyring import keyring
     from wellbeing import demo, organizations
-    from wellbeing.clock import utcnow
-    from wellbeing.db import db
+    from wellbeing.core.clock import utcnow
+    from wellbeing.core.db import db
     from wellbeing.models import User
 
     with app.app_context():

@@ -22,9 +22,9 @@ from wellbeing.counseling.common import (
 )
 from wellbeing.counseling.reminders import sync_appointment_reminders
 from wellbeing.counseling.views import appointment_view
-from wellbeing.db import new_id
-from wellbeing.errors import Conflict, Invalid
-from wellbeing.idempotency import create_once
+from wellbeing.core.db import new_id
+from wellbeing.core.errors import Conflict, Invalid
+from wellbeing.core.idempotency import create_once
 from wellbeing.models import CounselingAppointment, CounselingCase, User
 
 # The agent's answers: action -> (states it is allowed from, resulting state).

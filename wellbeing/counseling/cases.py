@@ -15,12 +15,12 @@ from wellbeing.counseling.common import (
 )
 from wellbeing.counseling.reminders import sync_follow_up_reminder
 from wellbeing.counseling.views import agent_case_view, hr_case_summary, hr_case_view, notes_aad, reason_aad
-from wellbeing.crypto import Keyring
-from wellbeing.db import new_id
-from wellbeing.errors import Conflict, Invalid, NotFound
-from wellbeing.idempotency import create_once
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.db import new_id
+from wellbeing.core.errors import Conflict, Invalid, NotFound
+from wellbeing.core.idempotency import create_once
 from wellbeing.models import CounselingCase, User
-from wellbeing.pagination import Page, keyset_page
+from wellbeing.core.pagination import Page, keyset_page
 
 FOLLOW_UP_HORIZON = timedelta(days=366)
 

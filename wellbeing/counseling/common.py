@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
-from wellbeing.errors import Invalid, NotFound
+from wellbeing.core.errors import Invalid, NotFound
 from wellbeing.models import Consent, CounselingAppointment, CounselingCase, CounselingCaseEvent, User
 
 REASON_CATEGORIES = (

@@ -7,7 +7,7 @@ from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from wellbeing.counseling.views import agent_case_view
-from wellbeing.crypto import Keyring
+from wellbeing.core.crypto import Keyring
 from wellbeing.models import CounselingAppointment, CounselingCase, CounselingCaseEvent, CounselingReminder, User
 
 TABLES = ("counseling_cases", "counseling_case_events", "counseling_appointments", "counseling_reminders")

@@ -11,7 +11,7 @@ from wellbeing.access_log import record_access
 from wellbeing.consents import POLICY_VERSION
 from wellbeing.counseling.common import record_event
 from wellbeing.counseling.reminders import sync_appointment_reminders, sync_follow_up_reminder
-from wellbeing.db import new_id
+from wellbeing.core.db import new_id
 from wellbeing.models import Consent, ConsentChange, CounselingAppointment, CounselingCase, Organization, User
 
 # (agent e-mail prefix, opened by, reason category, risk at opening, appointments as (days from now, state), case

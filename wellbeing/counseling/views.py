@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wellbeing.counseling.common import appointments_of, consents_to_followup, events_of, hr_can_see
-from wellbeing.crypto import Keyring
+from wellbeing.core.crypto import Keyring
 from wellbeing.models import CounselingAppointment, CounselingCase, CounselingCaseEvent, User
 
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from wellbeing.crypto import Keyring
-from wellbeing.db import write_intent
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.db import write_intent
 from wellbeing.diary.entries import entry_view
 from wellbeing.models import DiaryEntry, DiaryTombstone, User
 from wellbeing.risk import DIARY_DAYS

@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wellbeing import vocabulary
-from wellbeing.crypto import Keyring
-from wellbeing.db import new_id
-from wellbeing.errors import Conflict, Invalid, NotFound
-from wellbeing.idempotency import create_once
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.db import new_id
+from wellbeing.core.errors import Conflict, Invalid, NotFound
+from wellbeing.core.idempotency import create_once
 from wellbeing.models import DiaryEntry, DiaryTag, DiaryTombstone, User
 from wellbeing.models.diary import TAG_KINDS
 

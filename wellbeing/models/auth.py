@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wellbeing.clock import utcnow
-from wellbeing.db import UTCDateTime, db, id_column_type, new_id
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import UTCDateTime, db, id_column_type, new_id
 
 
 class AuthSession(db.Model):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wellbeing.db import UTCDateTime, db, id_column_type, new_id
+from wellbeing.core.db import UTCDateTime, db, id_column_type, new_id
 
 CONSENTS = ("team_aggregates", "hr_followup")
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wellbeing.db import UTCDateTime, db, id_column_type, new_id
+from wellbeing.core.db import UTCDateTime, db, id_column_type, new_id
 
 OPENERS = ("agent", "hr", "alert")
 CASE_STATUSES = ("open", "closed")

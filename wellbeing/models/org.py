@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wellbeing.clock import utcnow
-from wellbeing.db import UTCDateTime, db, id_column_type, new_id
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import UTCDateTime, db, id_column_type, new_id
 
 
 class Organization(db.Model):

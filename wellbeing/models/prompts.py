@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wellbeing.db import UTCDateTime, db, id_column_type, new_id
+from wellbeing.core.db import UTCDateTime, db, id_column_type, new_id
 
 PROMPT_KINDS = ("breathing", "break")
 PROMPT_SOURCES = ("schedule", "tough_calls")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from wellbeing.db import UTCDateTime, db
+from wellbeing.core.db import UTCDateTime, db
 
 POOLED_CELL = "pooled"
 

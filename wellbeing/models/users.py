@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from wellbeing.clock import utcnow
-from wellbeing.db import UTCDateTime, db, id_column_type, new_id
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import UTCDateTime, db, id_column_type, new_id
 from wellbeing.models.org import TeamMembership
 
 ROLES = ("agent", "supervisor", "hr", "admin")

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wellbeing import planning
-from wellbeing.db import new_id, write_intent
-from wellbeing.errors import NotFound
-from wellbeing.idempotency import create_once
+from wellbeing.core.db import new_id, write_intent
+from wellbeing.core.errors import NotFound
+from wellbeing.core.idempotency import create_once
 from wellbeing.models import CallEvent, Prompt, User
 from wellbeing.prompts.rows import insert_prompts, prompt_row
 from wellbeing.prompts.settings import schedule_of, settings_row

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from wellbeing.crypto import Keyring
+from wellbeing.core.crypto import Keyring
 from wellbeing.models import CallEvent, Device, Prompt, PromptDelivery, PromptSettings, User
 
 TABLES = ("prompt_settings", "prompts", "prompt_deliveries", "devices", "call_events")

@@ -8,7 +8,7 @@ from typing import Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from wellbeing.db import new_id
+from wellbeing.core.db import new_id
 from wellbeing.models import Prompt, PromptSettings, User
 from wellbeing.planning import default_prompt_settings, plan_prompts
 from wellbeing.prompts.settings import schedule_of

@@ -7,10 +7,10 @@ from typing import Any, Mapping
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from wellbeing.crypto import Keyring
-from wellbeing.db import new_id
-from wellbeing.errors import Invalid, NotFound
-from wellbeing.idempotency import create_once
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.db import new_id
+from wellbeing.core.errors import Invalid, NotFound
+from wellbeing.core.idempotency import create_once
 from wellbeing.models import Device, User
 from wellbeing.webhooks import WebhookURLError, check_url
 

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from wellbeing.crypto import Keyring
-from wellbeing.db import write_intent
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.db import write_intent
 from wellbeing.models import Device, Prompt, PromptDelivery, PromptSettings
 from wellbeing.prompts.devices import DISABLE_AFTER, secret_aad
 from wellbeing.webhooks import DEFAULT_TIMEOUT, DeliveryResult, deliver, retry_delay

@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing.errors import Conflict, NotFound
+from wellbeing.core.errors import Conflict, NotFound
 from wellbeing.models import Prompt
 from wellbeing.planning import VALIDITY
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.orm import Session
 
-from wellbeing.db import upsert_insert, write_intent
+from wellbeing.core.db import upsert_insert, write_intent
 from wellbeing.models import Prompt, PromptSettings, User
 from wellbeing.planning import default_prompt_settings, plan_prompts
 from wellbeing.prompts.rows import insert_prompts, prompt_row

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from wellbeing.db import new_id, upsert_insert
+from wellbeing.core.db import new_id, upsert_insert
 from wellbeing.models import Prompt
 from wellbeing.planning import PlannedPrompt
 

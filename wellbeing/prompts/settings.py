@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from wellbeing.errors import Invalid
+from wellbeing.core.errors import Invalid
 from wellbeing.models import PromptSettings, User
 from wellbeing.planning import AgentSchedule, default_prompt_settings, validate_settings
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from wellbeing.db import upsert_insert
+from wellbeing.core.db import upsert_insert
 from wellbeing.models import PrivacyLedger
 from wellbeing.privacy import can_spend
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.errors import NotFound
+from wellbeing.core.errors import NotFound
 from wellbeing.models import (
     POOLED_CELL,
     Organization,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wellbeing.db import upsert_insert, write_intent
+from wellbeing.core.db import upsert_insert, write_intent
 from wellbeing.models import (
     POOLED_CELL,
     Organization,

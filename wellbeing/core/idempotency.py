@@ -7,7 +7,7 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing.errors import Conflict
+from wellbeing.core.errors import Conflict
 
 M = TypeVar("M")
 

@@ -1,0 +1,1 @@
+"""Plumbing every feature shares: the database, the clock, errors, encryption, idempotency, paging, time zones."""
