@@ -9,7 +9,7 @@ from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 
 from api.errors import problem
 from api.extensions import jwt
-from wellbeing import identity
+from wellbeing.org import identity
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db, write_intent
 from wellbeing.core.errors import Forbidden, Unauthorized

@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from wellbeing import demo, organizations
+from wellbeing import demo
+
+from wellbeing.org import organizations
 from wellbeing.core.clock import utcnow
 from wellbeing.core.crypto import generate_key
 from wellbeing.core.db import db

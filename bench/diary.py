@@ -45,7 +45,8 @@ def _prepare(database_url: str, env: dict[str, str]) -> dict[str, str]:
 
     from api import create_app
     from api.keyring import keyring
-    from wellbeing import organizations, passwords
+    from wellbeing.org import organizations
+    from wellbeing.org import passwords
     from wellbeing.core.db import db
     from wellbeing.models import User
 

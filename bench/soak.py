@@ -65,7 +65,8 @@ def _prepare(env: dict[str, str], agents: int) -> list[str]:
     from flask_migrate import upgrade
 
     from api import create_app
-    from wellbeing import organizations, passwords
+    from wellbeing.org import organizations
+    from wellbeing.org import passwords
     from wellbeing.core.db import db
     from wellbeing.models import User
 

@@ -71,7 +71,8 @@ def prepare(ctx: Context) -> None:
 
     from api import create_app
     from api.keyring import keyring
-    from wellbeing import organizations, passwords
+    from wellbeing.org import organizations
+    from wellbeing.org import passwords
     from wellbeing.core.db import db
     from wellbeing.models import Prompt, User
 

@@ -44,7 +44,7 @@ def _app(database_url: str):
 
 def _fill(session, agents: int, teams: int, months: int) -> tuple[str, list[str], str]:
     """An organization of `teams` teams (sizes 3..~2x mean), consenting agents with a risk snapshot every ~10 days."""
-    from wellbeing import passwords
+    from wellbeing.org import passwords
     from wellbeing.core.db import new_id
     from wellbeing.models import (Consent, ConsentChange, Organization, RiskSnapshot, Team, TeamMembership,
                                   TeamSupervisor, User)

@@ -180,8 +180,7 @@ class World:
 
 
 def _bootstrap(app, name: str, email: str) -> str:
-    from wellbeing import organizations
-
+    from wellbeing.org import organizations
     with app.app_context():
         org = organizations.bootstrap(db.session, name, email, PASSWORD, "Asia/Shanghai", now_utc())
         return org.id

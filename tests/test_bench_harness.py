@@ -73,7 +73,7 @@ def test_raw_baselines_insert_diary_rows(tmp_path, monkeypatch):
     from flask_migrate import upgrade
 
     from api import create_app
-    from wellbeing import organizations
+    from wellbeing.org import organizations
     from wellbeing.core.db import db
 
     app = create_app()

@@ -14,8 +14,7 @@ NOW = datetime(2026, 6, 30, 10, 0, tzinfo=timezone.utc)
 
 
 def _agents(app, count):
-    from wellbeing import organizations
-
+    from wellbeing.org import organizations
     with app.app_context():
         org = organizations.bootstrap(db.session, "Diary Demo", "admin@diary-demo.test", "correct horse battery",
                                       "Asia/Shanghai", NOW)

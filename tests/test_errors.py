@@ -68,8 +68,7 @@ def test_hostile_values_are_4xx_never_500(world):
 
 
 def test_unexpected_exception_is_a_500_problem_without_internals(world, monkeypatch, caplog):
-    from wellbeing import users
-
+    from wellbeing.org import users
     def boom(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
@@ -84,8 +83,7 @@ def test_unexpected_exception_is_a_500_problem_without_internals(world, monkeypa
 
 
 def test_database_outage_is_a_503_problem(world, monkeypatch):
-    from wellbeing import users
-
+    from wellbeing.org import users
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 

@@ -13,7 +13,11 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from wellbeing import access_log, assessment_data, consents
+from wellbeing import assessment_data
+
+from wellbeing.org import access_log
+
+from wellbeing.org import consents
 from wellbeing.counseling import data as counseling_data
 from wellbeing.diary import data as diary_data
 from wellbeing.prompts import data as prompt_data

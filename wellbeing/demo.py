@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing import passwords
+from wellbeing.org import passwords
 from wellbeing.counseling.demo import seed_counseling
 from wellbeing.core.db import new_id
 from wellbeing.core.crypto import Keyring

@@ -8,7 +8,7 @@ from api.access_log.schemas import AccessLogEntrySchema
 from api.auth import login_required
 from api.extensions import Blueprint
 from api.pagination import CursorArgsSchema, decode_cursor, page_body, page_schema
-from wellbeing import access_log
+from wellbeing.org import access_log
 from wellbeing.core.db import db
 
 blp = Blueprint("access_log", __name__, url_prefix="/me/access-log", description="Who read the caller's data")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from api.auth import login_required
 from api.idempotency import created, fingerprint
 from api.schemas import ClientId, RequestSchema, UTCDateTime
-from wellbeing import identity
+from wellbeing.org import identity
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.core.errors import NotFound

@@ -8,7 +8,7 @@ from api.auth import login_required
 from api.consents.schemas import ConsentChangeSchema, ConsentsPutSchema, ConsentsSchema
 from api.extensions import Blueprint
 from api.pagination import CursorArgsSchema, decode_cursor, page_body, page_schema
-from wellbeing import consents
+from wellbeing.org import consents
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.models import ConsentChange

@@ -7,7 +7,7 @@ from api.extensions import Blueprint
 
 from api.auth import login_required
 from api.users.schemas import ProfilePatchSchema, ProfileSchema
-from wellbeing import users
+from wellbeing.org import users
 from wellbeing.core.db import db
 
 blp = Blueprint("me", __name__, url_prefix="/me", description="The caller's own data")

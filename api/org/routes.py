@@ -8,7 +8,8 @@ from api.extensions import Blueprint
 from api.auth import login_required
 from api.language import request_language
 from api.org.schemas import OrgInstrumentSchema, OrgInstrumentsPutSchema, OrgPatchSchema, OrgSchema
-from wellbeing import enabled_instruments, organizations
+from wellbeing import enabled_instruments
+from wellbeing.org import organizations
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.models import Organization

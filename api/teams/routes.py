@@ -8,7 +8,7 @@ from api.extensions import Blueprint
 from api.auth import login_required
 from api.idempotency import created, fingerprint
 from api.teams.schemas import SupervisorAssignSchema, SupervisorListSchema, TeamCreateSchema, TeamListSchema, TeamSchema
-from wellbeing import organizations
+from wellbeing.org import organizations
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.core.errors import NotFound

@@ -9,7 +9,7 @@ from api.extensions import Blueprint
 from api.auth import login_required, token_claims
 from api.extensions import limiter
 from api.tokens.schemas import LoginSchema, TokenPairSchema
-from wellbeing import identity
+from wellbeing.org import identity
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.models import AuthSession, User

@@ -9,7 +9,7 @@ from api.auth import login_required
 from api.idempotency import created, fingerprint
 from api.pagination import decode_cursor, page_body, page_schema
 from api.users.schemas import UserCreateSchema, UserPatchSchema, UserQueryArgsSchema, UserSchema
-from wellbeing import users
+from wellbeing.org import users
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.models import User

@@ -137,8 +137,7 @@ def test_api_urls_still_answer_problem_json(client):
 
 
 def test_a_server_error_in_the_api_shows_a_calm_page_without_internals(signed_in, monkeypatch):
-    from wellbeing import organizations
-
+    from wellbeing.org import organizations
     supervisor = signed_in("supervisor")
 
     def broken(*args, **kwargs):

@@ -83,7 +83,8 @@ def _get_rules(app, console: bool) -> list[str]:
 @pytest.fixture
 def seeded(app, client, session):
     from api.keyring import keyring
-    from wellbeing import demo, organizations
+    from wellbeing import demo
+    from wellbeing.org import organizations
     from wellbeing.core.clock import utcnow
     from wellbeing.core.db import db
     from wellbeing.models import User

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.access_log import record_access
+from wellbeing.org.access_log import record_access
 from wellbeing.counseling.cases import plain_windows, set_follow_up
 from wellbeing.counseling.common import (
     ACTIVE_STATES, appointment_for_agent, appointment_for_hr, case_for_hr, record_event,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing.access_log import record_access
+from wellbeing.org.access_log import record_access
 from wellbeing.counseling.common import (
     ACTIVE_STATES, RISK_LEVELS, appointments_of, case_for_agent, case_for_hr, check_reason_category,
     consents_to_followup, hr_visible, record_event,

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.access_log import record_access
-from wellbeing.consents import POLICY_VERSION
+from wellbeing.org.access_log import record_access
+from wellbeing.org.consents import POLICY_VERSION
 from wellbeing.counseling.common import record_event
 from wellbeing.counseling.reminders import sync_appointment_reminders, sync_follow_up_reminder
 from wellbeing.core.db import new_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.consents import has_consent
+from wellbeing.org.consents import has_consent
 from wellbeing.models import Organization, Team, TrendCell, User
 from wellbeing.privacy.release import MIN_NOISY_COUNT
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from wellbeing import passwords
+from wellbeing.org import passwords
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Throttled, Unauthorized
 from wellbeing.core.idempotency import create_once

@@ -7,13 +7,15 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing import identity, passwords
+from wellbeing.org import identity
+
+from wellbeing.org import passwords
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Conflict, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import TeamMembership, TeamSupervisor, User
-from wellbeing.organizations import get_team
+from wellbeing.org.organizations import get_team
 from wellbeing.prompts.planner import replan_agent
 from wellbeing.models.users import default_work_hours
 
