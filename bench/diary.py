@@ -75,7 +75,7 @@ def _year_of_entries(session, user_id: str, now: datetime, ring, count: int = 3_
 
     from wellbeing.diary.entries import note_aad
     from wellbeing.models import DiaryEntry, DiaryTag
-    from wellbeing.vocabulary import valence
+    from wellbeing.diary.vocabulary import valence
 
     rng = random.Random(5)
     entries, tags = [], []

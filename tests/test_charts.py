@@ -15,7 +15,9 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from PIL import Image
 
-from wellbeing.charts import DayPoint, TrendPoint, chart_etag, day_points, mood_chart, trend_chart
+from wellbeing.core.charts import chart_etag
+from wellbeing.diary.charts import DayPoint, day_points, mood_chart
+from wellbeing.trends.charts import TrendPoint, trend_chart
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

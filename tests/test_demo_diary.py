@@ -7,7 +7,7 @@ from statistics import fmean
 from sqlalchemy import case, func, select
 
 from wellbeing.core.db import db
-from wellbeing.demo_diary import DemoAgent, seed_diary_history
+from wellbeing.diary.demo import DemoAgent, seed_diary_history
 from wellbeing.models import DiaryEntry, DiaryTag, User
 
 NOW = datetime(2026, 6, 30, 10, 0, tzinfo=timezone.utc)

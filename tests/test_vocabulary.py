@@ -2,7 +2,7 @@
 
 import pytest
 
-from wellbeing import vocabulary as vocab
+from wellbeing.diary import vocabulary as vocab
 from wellbeing.core import language
 
 # Copied by hand from shared/GLOSSARY.md: the Chinese terms agents were trained with.

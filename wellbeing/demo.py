@@ -13,7 +13,7 @@ from wellbeing.counseling.demo import seed_counseling
 from wellbeing.core.db import new_id
 from wellbeing.core.crypto import Keyring
 from wellbeing.demo_assessments import seed_assessment_history
-from wellbeing.demo_diary import DemoAgent, seed_diary_history
+from wellbeing.diary.demo import DemoAgent, seed_diary_history
 from wellbeing.diary.data import refresh_diary_risk
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
 from wellbeing.prompts.demo import seed_prompt_history

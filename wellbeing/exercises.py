@@ -9,7 +9,7 @@ from wellbeing.core.errors import NotFound
 from wellbeing.core.language import DEFAULT_LANGUAGE, LANGUAGES
 
 KINDS = ("breathing", "break")
-CATALOG_PATH = Path(__file__).parent / "data" / "exercises.json"
+CATALOG_PATH = Path(__file__).parent / "prompts" / "exercises.json"
 
 
 class ExerciseDataError(ValueError):

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Callable, Collection, Iterable
 
 from wellbeing.core.numbers import round_half_up
+from wellbeing.diary.signals import DIARY_DAYS, DiarySignals
 
 MODEL_VERSION = "heuristic-blend-v1"
 SCREENING_NOTICE = {
@@ -31,7 +32,6 @@ VERY_HIGH_CBI = 75  # with burnout1 at or over VERY_HIGH_BURNOUT1: very_high wha
 VERY_HIGH_BURNOUT1 = 4
 PHQ4_POSITIVE = 3  # published GAD-2 / PHQ-2 screening cut-off
 PHQ4_WINDOW_DAYS = 21
-DIARY_DAYS = 14
 MIN_DIARY_ENTRIES = 3
 TOUGH_CALL_TRIGGERS = frozenset({"customer_complaint", "abusive_customer"})
 
@@ -47,16 +47,6 @@ class Phq4Screen:
     anxiety: int
     depression: int
     completed_at: datetime
-
-
-@dataclass(frozen=True)
-class DiarySignals:
-    """The agent's diary over the DIARY_DAYS days before `now`."""
-
-    entry_count: int
-    negative_share: float  # 0..1, entries with a negative emotion
-    mean_negative_intensity: float | None  # 1..10 over negative entries; None when there were none
-    tough_call_triggers: int  # entries tagged customer_complaint or abusive_customer
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from api.idempotency import created, fingerprint
 from api.keyring import keyring
 from api.language import request_language
 from api.pagination import decode_cursor, page_body, page_schema
-from wellbeing import charts
+from wellbeing.core.charts import CONTENT_TYPES, chart_etag
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
-from wellbeing.diary import entries, insights
+from wellbeing.diary import charts, entries, insights
 from wellbeing.models import DiaryEntry
 from wellbeing.core.pagination import keyset_page
 
@@ -103,12 +103,12 @@ class DiaryInsights(MethodView):
 def _chart(fmt: str, args) -> Response:
     lang = request_language()
     days = insights.chart_days(db.session, current_user.id, current_user.timezone, utcnow(), args["days"])
-    etag = charts.chart_etag("mood", days, lang, fmt)
+    etag = chart_etag("mood", days, lang, fmt)
     headers = {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache", "Vary": "Accept-Language, Authorization"}
     if etag in {tag.strip().removeprefix("W/").strip('"') for tag in request.headers.get("If-None-Match", "").split(",")}:
         return Response(status=304, headers=headers)
     body = charts.mood_chart(days, lang, fmt)
-    return Response(body, mimetype=charts.CONTENT_TYPES[fmt], headers=headers)
+    return Response(body, mimetype=CONTENT_TYPES[fmt], headers=headers)
 
 
 @blp.route("/chart.png")

@@ -8,7 +8,7 @@ from marshmallow import fields
 from api.auth import login_required
 from api.extensions import Blueprint
 from api.language import request_language
-from wellbeing.vocabulary import vocabulary
+from wellbeing.diary.vocabulary import vocabulary
 
 blp = Blueprint("emotions", __name__, url_prefix="/emotions", description="The diary's vocabularies")
 

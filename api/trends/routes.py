@@ -20,7 +20,7 @@ from api.trends.schemas import (
     TeamTrendsSchema,
     VisibilitySchema,
 )
-from wellbeing.charts import CONTENT_TYPES
+from wellbeing.core.charts import CONTENT_TYPES
 from wellbeing.core.db import db
 from wellbeing.core.errors import DomainError
 from wellbeing.models import Organization

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import write_intent
 from wellbeing.diary.entries import entry_view
+from wellbeing.diary.signals import DIARY_DAYS
 from wellbeing.models import DiaryEntry, DiaryTombstone, User
-from wellbeing.risk import DIARY_DAYS
 
 TABLES = ("diary_entries", "diary_tags", "diary_tombstones")
 

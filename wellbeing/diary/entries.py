@@ -20,11 +20,11 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing import vocabulary
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
+from wellbeing.diary import vocabulary
 from wellbeing.models import DiaryEntry, DiaryTag, DiaryTombstone, User
 from wellbeing.models.diary import TAG_KINDS
 

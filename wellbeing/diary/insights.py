@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from wellbeing.charts import DayPoint
+from wellbeing.diary.charts import DayPoint
 from wellbeing.diary.localtime import (
     day_date,
     local_day,
@@ -20,9 +20,9 @@ from wellbeing.diary.localtime import (
     local_seconds,
     offset_stretches,
 )
+from wellbeing.diary.signals import DIARY_DAYS, DiarySignals
+from wellbeing.diary.vocabulary import tough_call_triggers
 from wellbeing.models import DiaryEntry, DiaryTag
-from wellbeing.risk import DIARY_DAYS, DiarySignals
-from wellbeing.vocabulary import tough_call_triggers
 
 DAYS_MIN, DAYS_MAX = 7, 365
 

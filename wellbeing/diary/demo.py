@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import new_id
 from wellbeing.diary.entries import note_aad
+from wellbeing.diary.vocabulary import valence
 from wellbeing.models import DiaryEntry, DiaryTag
-from wellbeing.vocabulary import valence
 
 BATCH = 5_000
 POSITIVE = ("calm", "content", "happy", "grateful")

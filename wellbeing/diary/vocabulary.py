@@ -68,7 +68,7 @@ def _valence(kind: str, key: str, item: Mapping[str, Any]) -> str | None:
 
 
 _TERMS = parse_vocabulary(json.loads(
-    resources.files("wellbeing").joinpath("data/vocabulary.json").read_text(encoding="utf-8")))
+    resources.files("wellbeing.diary").joinpath("vocabulary.json").read_text(encoding="utf-8")))
 _INDEX = {kind: {term.key: term for term in terms} for kind, terms in _TERMS.items()}
 _VALENCE = {t.key: str(t.valence) for t in _TERMS["emotions"]}
 _NEGATIVE = frozenset(key for key, value in _VALENCE.items() if value == "negative")
