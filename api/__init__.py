@@ -16,7 +16,7 @@ from api import auth as jwt_loaders  # noqa: F401  (importing registers the JWT 
 from api import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
 from wellbeing.org import passwords
 from wellbeing.core.db import db, ping_idle_connections, set_write_intent
-from wellbeing.enabled_instruments import instrument_catalog
+from wellbeing.assessments.catalog import instrument_catalog
 
 API_PREFIX = "/api/v1"
 JSON_TYPES = ("application/json", "application/problem+json")

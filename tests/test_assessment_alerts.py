@@ -102,8 +102,7 @@ def test_a_replay_carries_the_support_block_again_but_routes_nothing_again(world
 
 
 def test_route_alerts_is_the_single_routing_point(world, now, monkeypatch):
-    from wellbeing import assessments
-
+    from wellbeing.assessments import results as assessments
     routed = []
     monkeypatch.setattr(assessments, "route_alerts", lambda session, user, assessment, level, at: routed.append(
         (user.id, [a["rule_id"] for a in assessment.alerts], level, at)))

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import now_utc
 from wellbeing.demo import agent_strain, seed_demo
-from wellbeing.enabled_instruments import instrument_catalog
+from wellbeing.assessments.catalog import instrument_catalog
 from wellbeing.models import Assessment, RiskSnapshot, User
 from wellbeing.risk import MODEL_VERSION
 from wellbeing.risk_snapshots import latest_snapshot, recompute_risk
-from wellbeing.scoring import score_answers
+from wellbeing.assessments.scoring import score_answers
 
 
 def test_agent_strain_is_fixed_by_the_seed_and_the_indices():

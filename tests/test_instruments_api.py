@@ -171,8 +171,8 @@ def test_the_agent_catalog_is_for_agents(world, who):
 def tiny_in_catalog(tmp_path, monkeypatch):
     """The shipped catalog plus the test-only `tiny` instrument, loaded from its own file in a temporary directory."""
     from tests.test_instruments_catalog import TINY, write
-    from wellbeing import enabled_instruments
-    from wellbeing.instruments import load_catalog
+    from wellbeing.assessments import catalog as enabled_instruments
+    from wellbeing.assessments.instruments import load_catalog
 
     write(tmp_path, TINY)
     catalog = enabled_instruments.instrument_catalog() | load_catalog(tmp_path)

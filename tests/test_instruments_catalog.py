@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from jsonschema import Draft202012Validator
 
-from wellbeing.instruments import SCHEMA_PATH, InstrumentFileError, load_catalog, localize, next_due
-from wellbeing.scoring import score_answers
+from wellbeing.assessments.instruments import SCHEMA_PATH, InstrumentFileError, load_catalog, localize, next_due
+from wellbeing.assessments.scoring import score_answers
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

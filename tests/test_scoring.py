@@ -3,9 +3,9 @@ from fractions import Fraction
 
 import pytest
 
-from wellbeing.instruments import load_catalog
+from wellbeing.assessments.instruments import load_catalog
 from wellbeing.core.numbers import round_half_up
-from wellbeing.scoring import AnswerError, score_answers
+from wellbeing.assessments.scoring import AnswerError, score_answers
 
 
 @pytest.fixture(scope="module")

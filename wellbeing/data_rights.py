@@ -13,8 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from wellbeing import assessment_data
-
+from wellbeing.assessments import data as assessment_data
 from wellbeing.org import access_log
 
 from wellbeing.org import consents

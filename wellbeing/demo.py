@@ -12,7 +12,7 @@ from wellbeing.org import passwords
 from wellbeing.counseling.demo import seed_counseling
 from wellbeing.core.db import new_id
 from wellbeing.core.crypto import Keyring
-from wellbeing.demo_assessments import seed_assessment_history
+from wellbeing.assessments.demo import seed_assessment_history
 from wellbeing.diary.demo import DemoAgent, seed_diary_history
 from wellbeing.diary.data import refresh_diary_risk
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User

@@ -15,7 +15,7 @@ from api.extensions import Blueprint
 from api.idempotency import created, fingerprint
 from api.language import request_language
 from api.pagination import decode_cursor, page_body, page_schema
-from wellbeing import assessments
+from wellbeing.assessments import results
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.models import Assessment
@@ -33,7 +33,7 @@ class Assessments(MethodView):
     @blp.alt_response(409, description="The id was used with another body")
     def post(self, data):
         """Submit a completed questionnaire; scored exactly, with a support block when a result calls for one"""
-        recorded = assessments.record_assessment(db.session, current_user, data, fingerprint(data), utcnow(),
+        recorded = results.record_assessment(db.session, current_user, data, fingerprint(data), utcnow(),
                                                  request_language())
         return created(recorded, recorded.created)
 
@@ -42,7 +42,7 @@ class Assessments(MethodView):
     @blp.response(200, page_schema(AssessmentSchema))
     def get(self, args):
         """The caller's own results, newest first"""
-        stmt = assessments.history_query(current_user.id, args.get("instrument"))
+        stmt = results.history_query(current_user.id, args.get("instrument"))
         page = keyset_page(db.session, stmt, Assessment.completed_at, Assessment.id, args["limit"],
                            decode_cursor(args["cursor"]))
         return page_body(page)
@@ -54,4 +54,4 @@ class AssessmentById(MethodView):
     @blp.response(200, AssessmentSchema)
     def get(self, assessment_id):
         """One of the caller's own results"""
-        return assessments.get_own_assessment(db.session, current_user.id, assessment_id)
+        return results.get_own_assessment(db.session, current_user.id, assessment_id)

@@ -8,7 +8,7 @@ from api.auth import login_required
 from api.extensions import Blueprint
 from api.instruments.schemas import InstrumentSchema, InstrumentSummarySchema
 from api.language import request_language
-from wellbeing import enabled_instruments
+from wellbeing.assessments import catalog
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 
@@ -21,7 +21,7 @@ class Instruments(MethodView):
     @blp.response(200, InstrumentSummarySchema(many=True))
     def get(self):
         """The questionnaires the organization offers, localized, with when each is next due"""
-        return enabled_instruments.agent_catalog(db.session, current_user, request_language(), utcnow())
+        return catalog.agent_catalog(db.session, current_user, request_language(), utcnow())
 
 
 @blp.route("/<instrument_id>")
@@ -30,4 +30,4 @@ class InstrumentById(MethodView):
     @blp.response(200, InstrumentSchema)
     def get(self, instrument_id):
         """One offered questionnaire: items with localized text and response options"""
-        return enabled_instruments.agent_instrument(db.session, current_user, instrument_id, request_language(), utcnow())
+        return catalog.agent_instrument(db.session, current_user, instrument_id, request_language(), utcnow())

@@ -8,7 +8,7 @@ from api.extensions import Blueprint
 from api.auth import login_required
 from api.language import request_language
 from api.org.schemas import OrgInstrumentSchema, OrgInstrumentsPutSchema, OrgPatchSchema, OrgSchema
-from wellbeing import enabled_instruments
+from wellbeing.assessments import catalog
 from wellbeing.org import organizations
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
@@ -40,11 +40,11 @@ class OrgInstruments(MethodView):
     @blp.response(200, OrgInstrumentSchema(many=True))
     def get(self):
         """Every available questionnaire, whether it is enabled, and its licence"""
-        return enabled_instruments.organization_instruments(db.session, current_user.org_id, request_language())
+        return catalog.organization_instruments(db.session, current_user.org_id, request_language())
 
     @login_required("admin")
     @blp.arguments(OrgInstrumentsPutSchema)
     @blp.response(200, OrgInstrumentSchema(many=True))
     def put(self, data):
         """Set the questionnaires the organization offers its agents"""
-        return enabled_instruments.set_enabled(db.session, current_user, data["enabled"], utcnow(), request_language())
+        return catalog.set_enabled(db.session, current_user, data["enabled"], utcnow(), request_language())

@@ -9,16 +9,16 @@ from typing import Any, Mapping
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from wellbeing import enabled_instruments
+from wellbeing.assessments import catalog
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Invalid, NotFound
 from wellbeing.core.idempotency import create_once
-from wellbeing.instruments import Instrument
+from wellbeing.assessments.instruments import Instrument
 from wellbeing.models import Assessment, Organization, User
 from wellbeing.risk_snapshots import snapshot_risk
-from wellbeing.scoring import AnswerError, score_answers
-from wellbeing.support import support_block
+from wellbeing.assessments.scoring import AnswerError, score_answers
+from wellbeing.assessments.support import support_block
 
 # Phones answer offline; a result may arrive late, but not from further back than the diary accepts.
 BACKDATE_LIMIT = timedelta(days=30)
@@ -104,11 +104,11 @@ def _is_uuid(value: str) -> bool:
 
 
 def _offered(session: Session, org_id: str, instrument_id: str) -> Instrument:
-    instrument = enabled_instruments.instrument_catalog().get(instrument_id)
+    instrument = catalog.instrument_catalog().get(instrument_id)
     if instrument is None:
         raise Invalid(f"Unknown instrument {instrument_id!r}.",
                       errors={"json": {"instrument": ["Unknown instrument."]}}, code="unknown_instrument")
-    if instrument_id not in enabled_instruments.enabled_ids(session, org_id):
+    if instrument_id not in catalog.enabled_ids(session, org_id):
         raise Invalid(f"The instrument {instrument_id!r} is not enabled in your organization.",
                       errors={"json": {"instrument": ["Not enabled in your organization."]}},
                       code="instrument_disabled")

@@ -7,7 +7,7 @@ from typing import Mapping
 
 from wellbeing.core.errors import Invalid
 from wellbeing.core.numbers import round_half_up
-from wellbeing.instruments import Instrument, Item, Scale
+from wellbeing.assessments.instruments import Instrument, Item, Scale
 
 MISSING = "an answer is required"
 UNKNOWN = "unknown item"

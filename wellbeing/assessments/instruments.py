@@ -14,7 +14,7 @@ from jsonschema.exceptions import best_match
 
 from wellbeing.core.language import DEFAULT_LANGUAGE, resolve_language
 
-SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
+SURVEYS_DIR = Path(__file__).resolve().parents[2] / "surveys"
 SCHEMA_PATH = SURVEYS_DIR / "instrument.schema.json"
 
 Localized = dict[str, str]
