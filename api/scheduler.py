@@ -22,7 +22,7 @@ from wellbeing.core.clock import utcnow
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.data_rights import purge_expired
 from wellbeing.core.db import db
-from wellbeing.diary.data import refresh_diary_risk
+from wellbeing.risk.snapshots import refresh_diary_risk
 from wellbeing.prompts.dispatch import Channel, dispatch_due, expire_stale
 from wellbeing.prompts.planner import top_up_plans
 from wellbeing.trends.release import release_job

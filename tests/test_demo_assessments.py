@@ -12,8 +12,8 @@ from tests.conftest import now_utc
 from wellbeing.demo import agent_strain, seed_demo
 from wellbeing.assessments.catalog import instrument_catalog
 from wellbeing.models import Assessment, RiskSnapshot, User
-from wellbeing.risk import MODEL_VERSION
-from wellbeing.risk_snapshots import latest_snapshot, recompute_risk
+from wellbeing.risk.model import MODEL_VERSION
+from wellbeing.risk.snapshots import latest_snapshot, recompute_risk
 from wellbeing.assessments.scoring import score_answers
 
 

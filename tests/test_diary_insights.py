@@ -13,7 +13,7 @@ from sqlalchemy import text
 from tests.helpers import assert_problem
 from wellbeing.core.crypto import generate_key
 from wellbeing.core.db import db
-from wellbeing.diary.data import refresh_diary_risk
+from wellbeing.risk.snapshots import refresh_diary_risk
 from wellbeing.diary.insights import risk_signals
 
 API = "/api/v1"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from wellbeing.risk import (
+from wellbeing.risk.model import (
     MODEL_VERSION,
     SCREENING_NOTICE,
     DiaryPoint,

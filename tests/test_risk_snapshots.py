@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from tests.conftest import now_utc
 from tests.helpers import assert_problem
-from wellbeing import risk_snapshots
+from wellbeing.risk import snapshots as risk_snapshots
 from wellbeing.models import RiskSnapshot
-from wellbeing.risk import MODEL_VERSION, DiarySignals
-from wellbeing.risk_snapshots import ScoredRecord, gather_inputs, recompute_risk
+from wellbeing.risk.model import MODEL_VERSION, DiarySignals
+from wellbeing.risk.snapshots import ScoredRecord, gather_inputs, recompute_risk
 
 URL = "/api/v1/me/risk"
 # CBI C1: work 475/7 = 67.857..., client 50 -> occupational 67.857...

@@ -14,7 +14,7 @@ from wellbeing.core.db import new_id
 from wellbeing.core.crypto import Keyring
 from wellbeing.assessments.demo import seed_assessment_history
 from wellbeing.diary.demo import DemoAgent, seed_diary_history
-from wellbeing.diary.data import refresh_diary_risk
+from wellbeing.risk.snapshots import refresh_diary_risk
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
 from wellbeing.prompts.demo import seed_prompt_history
 from wellbeing.trends.release import release_due_periods

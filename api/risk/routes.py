@@ -8,7 +8,7 @@ from api.auth import login_required
 from api.extensions import Blueprint
 from api.language import request_language
 from api.risk.schemas import RiskSchema
-from wellbeing import risk_snapshots
+from wellbeing.risk import snapshots
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 
@@ -21,4 +21,4 @@ class Risk(MethodView):
     @blp.response(200, RiskSchema)
     def get(self):
         """The caller's latest burnout-risk result with its factors: a screening indicator, not a diagnosis"""
-        return risk_snapshots.risk_report(db.session, current_user.id, utcnow(), request_language())
+        return snapshots.risk_report(db.session, current_user.id, utcnow(), request_language())

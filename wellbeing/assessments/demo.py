@@ -13,8 +13,8 @@ from wellbeing.core.db import new_id
 from wellbeing.assessments.catalog import DEFAULT_ENABLED, instrument_catalog
 from wellbeing.assessments.instruments import Instrument
 from wellbeing.models import Assessment, RiskSnapshot
-from wellbeing.risk import compute_risk
-from wellbeing.risk_snapshots import ScoredRecord, gather_inputs, same_result, snapshot_from
+from wellbeing.risk.model import compute_risk
+from wellbeing.risk.snapshots import ScoredRecord, gather_inputs, same_result, snapshot_from
 from wellbeing.assessments.scoring import score_answers
 
 # How strongly strain shows in each default instrument's answers: burnout measures track it closely, the

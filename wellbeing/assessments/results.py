@@ -16,7 +16,7 @@ from wellbeing.core.errors import Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.assessments.instruments import Instrument
 from wellbeing.models import Assessment, Organization, User
-from wellbeing.risk_snapshots import snapshot_risk
+from wellbeing.risk.snapshots import snapshot_risk
 from wellbeing.assessments.scoring import AnswerError, score_answers
 from wellbeing.assessments.support import support_block
 

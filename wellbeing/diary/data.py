@@ -1,15 +1,13 @@
-"""The diary's share of data rights (export, erasure, retention) and its refresh of the risk model."""
+"""The diary's share of data rights: export, erasure and retention."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
-from wellbeing.core.db import write_intent
 from wellbeing.diary.entries import entry_view
-from wellbeing.diary.signals import DIARY_DAYS
 from wellbeing.models import DiaryEntry, DiaryTombstone, User
 
 TABLES = ("diary_entries", "diary_tags", "diary_tombstones")
@@ -49,21 +47,3 @@ def purge_diary(session: Session, org_id: str, cutoff: datetime) -> dict[str, in
     tombstones = session.execute(delete(DiaryTombstone).where(
         DiaryTombstone.user_id.in_(people), DiaryTombstone.deleted_at < cutoff)).rowcount
     return {"diary_entries": entries, "diary_tags": tags, "diary_tombstones": tombstones}
-
-
-def refresh_diary_risk(session: Session, now: datetime) -> int:
-    """Recompute the risk of every agent whose diary window changed lately (new entries, or entries ageing out).
-
-    The model reads the last DIARY_DAYS days, so anyone with an entry in the last DIARY_DAYS + 1 days may
-    have a new result; snapshot_risk stores one only when it differs. Returns the agents recomputed.
-    """
-    from wellbeing.risk_snapshots import recompute_risk
-
-    since = now - timedelta(days=DIARY_DAYS + 1)
-    users = session.scalars(select(DiaryEntry.user_id).where(DiaryEntry.occurred_at >= since)
-                            .group_by(DiaryEntry.user_id)).all()
-    session.commit()
-    with write_intent():  # each agent's read-then-write runs as a writer (SQLite: BEGIN IMMEDIATE)
-        for user_id in users:
-            recompute_risk(session, user_id, now)
-    return len(users)

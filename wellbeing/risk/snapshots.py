@@ -7,14 +7,17 @@ otherwise add one per agent per run).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.models import Assessment, RiskSnapshot, User
-from wellbeing.risk import (
+from wellbeing.core.db import write_intent
+from wellbeing.diary.insights import risk_signals
+from wellbeing.diary.signals import DIARY_DAYS
+from wellbeing.models import Assessment, DiaryEntry, RiskSnapshot, User
+from wellbeing.risk.model import (
     LOOKBACK,
     SCREENING_NOTICE,
     DiarySignals,
@@ -51,8 +54,6 @@ class ScoredRecord:
 
 def diary_signals(session: Session, user_id: str, now: datetime) -> DiarySignals | None:
     """The diary half of the model's inputs (the last DIARY_DAYS days), grouped in SQL."""
-    from wellbeing.diary.insights import risk_signals
-
     return risk_signals(session, user_id, now)
 
 
@@ -147,3 +148,19 @@ def _recent_records(session: Session, user_id: str, now: datetime) -> list[Score
         )
     )
     return [ScoredRecord(*row) for row in rows]
+
+
+def refresh_diary_risk(session: Session, now: datetime) -> int:
+    """Recompute the risk of every agent whose diary window changed lately (new entries, or entries ageing out).
+
+    The model reads the last DIARY_DAYS days, so anyone with an entry in the last DIARY_DAYS + 1 days may
+    have a new result; snapshot_risk stores one only when it differs. Returns the agents recomputed.
+    """
+    since = now - timedelta(days=DIARY_DAYS + 1)
+    users = session.scalars(select(DiaryEntry.user_id).where(DiaryEntry.occurred_at >= since)
+                            .group_by(DiaryEntry.user_id)).all()
+    session.commit()
+    with write_intent():  # each agent's read-then-write runs as a writer (SQLite: BEGIN IMMEDIATE)
+        for user_id in users:
+            recompute_risk(session, user_id, now)
+    return len(users)
