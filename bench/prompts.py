@@ -128,9 +128,8 @@ def _row(scenario, metric, value, unit, baseline=None, baseline_value=None, targ
 def bench_plan(app, agents: int) -> list[dict]:
     from wellbeing.core.db import db
     from wellbeing.models import Prompt, User
-    from wellbeing.planning import default_prompt_settings, plan_prompts
-    from wellbeing.prompts.planner import HORIZON, top_up_plans
-    from wellbeing.prompts.settings import schedule_of
+    from wellbeing.prompts.schedule import default_prompt_settings, plan_prompts
+    from wellbeing.prompts.planner import HORIZON, schedule_of, top_up_plans
 
     with app.app_context():
         _agents(db.session, agents)

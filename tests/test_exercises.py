@@ -6,7 +6,7 @@ import json
 import pytest
 
 from wellbeing.core.errors import NotFound
-from wellbeing.exercises import CATALOG_PATH, ExerciseDataError, get_exercise, list_exercises, validate_catalog
+from wellbeing.prompts.exercises import CATALOG_PATH, ExerciseDataError, get_exercise, list_exercises, validate_catalog
 
 BREATHING = ["cyclic_sighing", "box_breathing", "breathing_478", "resonance"]
 BREAKS = ["micro_break", "stretch", "eyes_off_screen", "focus_25_5"]

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wellbeing.exercises import get_exercise
-from wellbeing.planning import (
+from wellbeing.prompts.exercises import get_exercise
+from wellbeing.prompts.schedule import (
     AgentSchedule,
     CallEvent,
     agent_jitter,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.helpers import assert_problem
 from tests.prompt_helpers import API, MONDAY, SECRET, add_prompt
 from wellbeing.models import Device, Prompt, PromptSettings
-from wellbeing.planning import default_prompt_settings
+from wellbeing.prompts.schedule import default_prompt_settings
 
 
 def test_exercises_are_listed_for_any_role_in_their_language(world):

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from tests.prompt_helpers import API
 from wellbeing.core.db import db
 from wellbeing.models import Prompt, User
-from wellbeing.planning import plan_prompts
+from wellbeing.prompts.schedule import plan_prompts
 from wellbeing.prompts.planner import HORIZON, top_up_plans
-from wellbeing.prompts.settings import schedule_of, settings_of
+from wellbeing.prompts.planner import schedule_of
+from wellbeing.prompts.settings import settings_of
 
 UTC = timezone.utc
 

@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from wellbeing.webhooks import (
+from wellbeing.prompts.channels.webhook import (
     UnresolvableHostError,
     WebhookURLError,
     check_url,
@@ -369,8 +369,7 @@ def test_a_changed_dns_answer_never_reuses_a_connection_to_the_old_address(keep_
 
 
 def test_idle_connections_stay_bounded_across_many_receivers(keep_alive, monkeypatch):
-    from wellbeing import webhooks
-
+    from wellbeing.prompts.channels import webhook as webhooks
     monkeypatch.setattr(webhooks._IdleConnections, "TOTAL", 3)
     pool = webhooks._IdleConnections()
     monkeypatch.setattr(webhooks, "_IDLE", pool)

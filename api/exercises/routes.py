@@ -7,7 +7,7 @@ from api.auth import login_required
 from api.exercises.schemas import ExerciseListSchema
 from api.extensions import Blueprint
 from api.language import request_language
-from wellbeing.exercises import list_exercises
+from wellbeing.prompts.exercises import list_exercises
 
 blp = Blueprint("exercises", __name__, url_prefix="/exercises", description="Breathing and break exercises")
 

@@ -7,13 +7,13 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing import planning
 from wellbeing.core.db import new_id, write_intent
 from wellbeing.core.errors import NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import CallEvent, Prompt, User
+from wellbeing.prompts import schedule
+from wellbeing.prompts.planner import schedule_of, settings_row
 from wellbeing.prompts.rows import insert_prompts, prompt_row
-from wellbeing.prompts.settings import schedule_of, settings_row
 
 # A call reported as started but never as ended stops holding deliveries after this long
 LONGEST_CALL = timedelta(hours=2)
@@ -46,15 +46,15 @@ def record_call_event(session: Session, org_id: str, kind: str, data: Mapping[st
 
 
 def _maybe_tough_call_prompt(session: Session, user: User, settings: dict, now: datetime) -> None:
-    calls = [planning.CallEvent(c.at, c.complaint, c.abusive) for c in session.scalars(select(CallEvent).where(
-        CallEvent.user_id == user.id, CallEvent.kind == "ended", CallEvent.at > now - planning.TOUGH_CALL_LOOKBACK))]
+    calls = [schedule.CallEvent(c.at, c.complaint, c.abusive) for c in session.scalars(select(CallEvent).where(
+        CallEvent.user_id == user.id, CallEvent.kind == "ended", CallEvent.at > now - schedule.TOUGH_CALL_LOOKBACK))]
     existing = session.scalars(select(Prompt.due_at).where(
         Prompt.user_id == user.id, Prompt.status.not_in(_DEAD),
         Prompt.due_at > now - timedelta(days=1), Prompt.due_at < now + timedelta(days=1))).all()
     last = session.scalar(select(Prompt.due_at).where(Prompt.user_id == user.id, Prompt.source == "tough_calls")
                           .order_by(Prompt.due_at.desc()).limit(1))
     try:
-        planned = planning.tough_call_prompt(now, schedule_of(user, settings), calls, existing, last)
+        planned = schedule.tough_call_prompt(now, schedule_of(user, settings), calls, existing, last)
     except ValueError:
         return
     if planned is not None:

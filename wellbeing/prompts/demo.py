@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from wellbeing.core.db import new_id
 from wellbeing.models import Prompt, PromptSettings, User
-from wellbeing.planning import default_prompt_settings, plan_prompts
-from wellbeing.prompts.settings import schedule_of
+from wellbeing.prompts.planner import schedule_of
+from wellbeing.prompts.schedule import default_prompt_settings, plan_prompts
 
 HISTORY_DAYS = 14
 BATCH = 5_000

@@ -12,7 +12,7 @@ from wellbeing.core.db import new_id
 from wellbeing.core.errors import Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import Device, User
-from wellbeing.webhooks import WebhookURLError, check_url
+from wellbeing.prompts.channels.webhook import WebhookURLError, check_url
 
 # Consecutive permanent failures (4xx, a refused address) after which a device is disabled
 DISABLE_AFTER = 5

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import write_intent
 from wellbeing.models import Device, Prompt, PromptDelivery, PromptSettings
+from wellbeing.prompts.channels.webhook import DEFAULT_TIMEOUT, DeliveryResult, deliver, retry_delay
 from wellbeing.prompts.devices import DISABLE_AFTER, secret_aad
-from wellbeing.webhooks import DEFAULT_TIMEOUT, DeliveryResult, deliver, retry_delay
 
 LIVE = ("scheduled", "snoozed")
 LEASE = timedelta(seconds=60)

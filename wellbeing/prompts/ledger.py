@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing.core.errors import Conflict, NotFound
 from wellbeing.models import Prompt
-from wellbeing.planning import VALIDITY
+from wellbeing.prompts.schedule import VALIDITY
 
 # action -> (statuses it may start from, status it leads to, timestamp column it sets)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {

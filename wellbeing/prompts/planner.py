@@ -1,6 +1,6 @@
 """Materialize planned prompts as rows: a rolling-horizon top-up for every agent, and a replan on change.
 
-The pure planner (wellbeing.planning) decides the instants; this module only turns them into rows.
+The pure planner (wellbeing.prompts.schedule) decides the instants; this module only turns them into rows.
 Both paths insert with the unique (user, kind, due time) key and skip what exists, so two scheduler
 processes, a crash mid-batch or a replan racing a top-up can never double a prompt.
 """
@@ -9,21 +9,36 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.orm import Session
 
 from wellbeing.core.db import upsert_insert, write_intent
 from wellbeing.models import Prompt, PromptSettings, User
-from wellbeing.planning import default_prompt_settings, plan_prompts
 from wellbeing.prompts.rows import insert_prompts, prompt_row
-from wellbeing.prompts.settings import schedule_of, settings_row
+from wellbeing.prompts.schedule import AgentSchedule, default_prompt_settings, plan_prompts
 
 HORIZON = timedelta(hours=48)
 # An agent is topped up once less than HORIZON - REFRESH lies planned ahead (so about hourly)
 REFRESH = timedelta(hours=1)
 
 log = logging.getLogger(__name__)
+
+
+def settings_row(session: Session, user_id: str, now: datetime) -> PromptSettings:
+    """The agent's settings row, created with the defaults on first use."""
+    row = session.get(PromptSettings, user_id)
+    if row is None:
+        row = PromptSettings(user_id=user_id, settings=default_prompt_settings(), updated_at=now)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def schedule_of(user: User, settings: dict[str, Any]) -> AgentSchedule:
+    """What the planner needs to know about the agent."""
+    return AgentSchedule(user.id, user.timezone, settings, user.work_hours, user.quiet_hours)
 
 
 def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict[str, int]:

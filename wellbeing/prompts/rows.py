@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing.core.db import new_id, upsert_insert
 from wellbeing.models import Prompt
-from wellbeing.planning import PlannedPrompt
+from wellbeing.prompts.schedule import PlannedPrompt
 
 
 def prompt_row(user_id: str, planned: PlannedPrompt, now: datetime) -> dict:

@@ -1,4 +1,4 @@
-"""Breathing and break exercises: the catalog in data/exercises.json, validated at load and localized."""
+"""Breathing and break exercises: the catalog in exercises.json, validated at load and localized."""
 
 import json
 from functools import cache
@@ -9,7 +9,7 @@ from wellbeing.core.errors import NotFound
 from wellbeing.core.language import DEFAULT_LANGUAGE, LANGUAGES
 
 KINDS = ("breathing", "break")
-CATALOG_PATH = Path(__file__).parent / "prompts" / "exercises.json"
+CATALOG_PATH = Path(__file__).parent / "exercises.json"
 
 
 class ExerciseDataError(ValueError):

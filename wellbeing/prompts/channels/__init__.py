@@ -1,0 +1,1 @@
+"""How a prompt reaches a device: one module per delivery channel (the in-app inbox needs none)."""
