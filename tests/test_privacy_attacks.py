@@ -13,7 +13,7 @@ from decimal import Decimal
 import opendp.prelude as dp
 import pytest
 
-from wellbeing.privacy import (
+from wellbeing.trends.privacy import (
     assign_cells,
     can_spend,
     epsilon_to_micro,
@@ -24,7 +24,7 @@ from wellbeing.privacy import (
     release_cell,
     weekly_release_allowed,
 )
-from wellbeing.privacy.mechanisms import CENTRE, measurement
+from wellbeing.trends.privacy.mechanisms import CENTRE, measurement
 
 MONTH_8 = plan_cells(8).cells[0]
 WEEK_50, SHARE_50 = plan_cells(50).cells

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from wellbeing.privacy import (
+from wellbeing.trends.privacy import (
     POOLED_FIGURES,
     CellBudget,
     CellSpec,
@@ -20,7 +20,7 @@ from wellbeing.privacy import (
     release_cell,
     round_to_five,
 )
-from wellbeing.privacy.mechanisms import measurement
+from wellbeing.trends.privacy.mechanisms import measurement
 
 MONTH_8 = plan_cells(8).cells[0]
 MONTH_30 = plan_cells(30).cells[0]

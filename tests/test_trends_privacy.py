@@ -22,8 +22,8 @@ from tests.trends_helpers import (
 from wellbeing.data_rights import erase_user_data
 from wellbeing.core.db import db
 from wellbeing.models import ConsentChange, PrivacyLedger, TeamMembership, TrendCell, TrendRelease
-from wellbeing.privacy import plan_cells, release_cell
-from wellbeing.privacy.mechanisms import CENTRE
+from wellbeing.trends.privacy import plan_cells, release_cell
+from wellbeing.trends.privacy.mechanisms import CENTRE
 from wellbeing.trends.inputs import person_records
 from wellbeing.trends.release import HIGH_RISK_AT, release_due_periods
 

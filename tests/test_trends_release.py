@@ -19,7 +19,7 @@ from tests.trends_helpers import (
     month_bounds,
 )
 from wellbeing.models import ConsentChange, PrivacyLedger, TrendCell, TrendPoolMember, TrendRelease
-from wellbeing.privacy import combine_cells, epsilon_to_micro
+from wellbeing.trends.privacy import combine_cells, epsilon_to_micro
 from wellbeing.trends.inputs import person_records
 from wellbeing.trends.read import as_release, organization_series
 from wellbeing.trends.release import release_due_periods

@@ -11,7 +11,7 @@ from api.console import bp
 from api.console.i18n import N_
 from api.console.pages import ApiError, add_nav, api, error_page, fetch, render, segment, signed_in
 from api.console.trends import metric_label, protection_facts, rows
-from wellbeing.privacy.release import METRICS
+from wellbeing.trends.privacy.release import METRICS
 
 add_nav("supervisor", "console.supervisor_home", N_("My teams"), home=True)
 

@@ -6,7 +6,7 @@ from flask import request
 from api.console import bp
 from api.console.i18n import N_, gettext
 from api.console.pages import add_nav, fetch, render, signed_in
-from wellbeing.privacy.release import METRICS, MIN_NOISY_COUNT
+from wellbeing.trends.privacy.release import METRICS, MIN_NOISY_COUNT
 
 METRIC_LABELS = {
     "burnout_risk": N_("Mean burnout risk (0–100)"),

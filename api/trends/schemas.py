@@ -3,7 +3,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.schemas import RequestSchema
-from wellbeing.privacy.release import METRICS
+from wellbeing.trends.privacy.release import METRICS
 
 _METRIC = dict(load_default="burnout_risk", validate=validate.OneOf(METRICS),
                metadata={"description": "burnout_risk, participation or high_risk_share"})

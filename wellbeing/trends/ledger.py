@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing.core.db import upsert_insert
 from wellbeing.models import PrivacyLedger
-from wellbeing.privacy import can_spend
+from wellbeing.trends.privacy import can_spend
 
 
 def lock_rows(session: Session, org_id: str, keys: Iterable[tuple[str, date]], limit_micro: int,

@@ -19,7 +19,7 @@ from wellbeing.models import (
     TrendPoolMember,
     TrendRelease,
 )
-from wellbeing.privacy import (
+from wellbeing.trends.privacy import (
     CellPlan,
     CellSpec,
     assign_cells,
@@ -28,9 +28,9 @@ from wellbeing.privacy import (
     release_cell,
     weekly_release_allowed,
 )
-from wellbeing.privacy.cells import WEEKLY_FROM
-from wellbeing.privacy.mechanisms import OPENDP_VERSION
-from wellbeing.privacy.release import METRICS, CellRelease
+from wellbeing.trends.privacy.cells import WEEKLY_FROM
+from wellbeing.trends.privacy.mechanisms import OPENDP_VERSION
+from wellbeing.trends.privacy.release import METRICS, CellRelease
 from wellbeing.trends import ledger
 from wellbeing.trends.inputs import person_records, roster_at
 from wellbeing.trends.periods import Period, due_months, due_weeks, month

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing.org.consents import has_consent
 from wellbeing.models import Organization, Team, TrendCell, User
-from wellbeing.privacy.release import MIN_NOISY_COUNT
+from wellbeing.trends.privacy.release import MIN_NOISY_COUNT
 
 TEXT = {
     "en": {

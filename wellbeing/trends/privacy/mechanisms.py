@@ -11,7 +11,7 @@ from importlib.metadata import version
 
 import opendp.prelude as dp
 
-from wellbeing.privacy.budget import MICRO, CellBudget
+from wellbeing.trends.privacy.budget import MICRO, CellBudget
 
 dp.enable_features("contrib")  # every constructor below sits behind this flag in 0.16
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, TypeVar
 
-from wellbeing.privacy.budget import micro_to_epsilon
-from wellbeing.privacy.cells import ROSTER_FLOOR, CellSpec
-from wellbeing.privacy.margins import count_margin, laplace_variance, mean_margin
-from wellbeing.privacy.mechanisms import CENTRE, OPENDP_VERSION, NoiseScales, NoisyAnswers, measure, person_score
+from wellbeing.trends.privacy.budget import micro_to_epsilon
+from wellbeing.trends.privacy.cells import ROSTER_FLOOR, CellSpec
+from wellbeing.trends.privacy.margins import count_margin, laplace_variance, mean_margin
+from wellbeing.trends.privacy.mechanisms import CENTRE, OPENDP_VERSION, NoiseScales, NoisyAnswers, measure, person_score
 
 MIN_NOISY_COUNT = 5
 METRICS = ("burnout_risk", "participation", "high_risk_share")

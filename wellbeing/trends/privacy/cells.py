@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from wellbeing.privacy.budget import CellBudget, epsilon_to_micro, ledger_months
+from wellbeing.trends.privacy.budget import CellBudget, epsilon_to_micro, ledger_months
 
 ROSTER_FLOOR = 8
 HIGH_RISK_FROM = 30

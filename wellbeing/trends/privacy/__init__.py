@@ -1,9 +1,9 @@
 """Differentially private team trends: bounding, OpenDP mechanisms, cell plans, releases, budget arithmetic."""
 
-from wellbeing.privacy.budget import CellBudget, can_spend, epsilon_to_micro, ledger_months, micro_to_epsilon
-from wellbeing.privacy.cells import CellPlan, CellSpec, assign_cells, plan_cells, weekly_release_allowed
-from wellbeing.privacy.mechanisms import NoiseScales, NoisyAnswers, person_score
-from wellbeing.privacy.release import (
+from wellbeing.trends.privacy.budget import CellBudget, can_spend, epsilon_to_micro, ledger_months, micro_to_epsilon
+from wellbeing.trends.privacy.cells import CellPlan, CellSpec, assign_cells, plan_cells, weekly_release_allowed
+from wellbeing.trends.privacy.mechanisms import NoiseScales, NoisyAnswers, person_score
+from wellbeing.trends.privacy.release import (
     POOLED_FIGURES,
     CellRelease,
     Figures,
