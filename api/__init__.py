@@ -14,6 +14,7 @@ from api.errors import problem, register_error_handlers
 from api.extensions import api, jwt, limiter, migrate
 from api import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
 from api import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
+from wellbeing import reactions  # noqa: F401  (importing registers the cross-feature reactions)
 from wellbeing.org import passwords
 from wellbeing.core.db import db, ping_idle_connections, set_write_intent
 from wellbeing.assessments.catalog import instrument_catalog

@@ -102,9 +102,9 @@ def test_a_replay_carries_the_support_block_again_but_routes_nothing_again(world
 
 
 def test_route_alerts_is_the_single_routing_point(world, now, monkeypatch):
-    from wellbeing.assessments import results as assessments
+    from wellbeing import reactions
     routed = []
-    monkeypatch.setattr(assessments, "route_alerts", lambda session, user, assessment, level, at: routed.append(
+    monkeypatch.setattr(reactions, "route_alerts", lambda session, user, assessment, level, at: routed.append(
         (user.id, [a["rule_id"] for a in assessment.alerts], level, at)))
     world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
     world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 0, "2": 0, "3": 0, "4": 0}}, headers=world.as_("agent"))

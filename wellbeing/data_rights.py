@@ -14,16 +14,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from wellbeing.assessments import data as assessment_data
-from wellbeing.org import access_log
-
-from wellbeing.org import consents
-from wellbeing.counseling import data as counseling_data
-from wellbeing.diary import data as diary_data
-from wellbeing.prompts import data as prompt_data
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import write_intent
 from wellbeing.core.errors import NotFound
+from wellbeing.counseling import data as counseling_data
+from wellbeing.diary import data as diary_data
 from wellbeing.models import ErasureReceipt, Organization, Team, TeamMembership, User
+from wellbeing.org import access_log, consents
+from wellbeing.prompts import data as prompt_data
 
 EXPORT_FORMAT = "wellbeing-export/1"
 

@@ -8,15 +8,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.org import passwords
-from wellbeing.counseling.demo import seed_counseling
-from wellbeing.core.db import new_id
-from wellbeing.core.crypto import Keyring
 from wellbeing.assessments.demo import seed_assessment_history
+from wellbeing.core.crypto import Keyring
+from wellbeing.core.db import new_id
+from wellbeing.counseling.demo import seed_counseling
 from wellbeing.diary.demo import DemoAgent, seed_diary_history
-from wellbeing.risk.snapshots import refresh_diary_risk
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
+from wellbeing.org import passwords
 from wellbeing.prompts.demo import seed_prompt_history
+from wellbeing.risk.snapshots import refresh_diary_risk
 from wellbeing.trends.release import release_due_periods
 
 DEMO_DOMAIN = "demo.example"

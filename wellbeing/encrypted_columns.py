@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.counseling.views import notes_aad, reason_aad
 from wellbeing.core.crypto import TOKEN_VERSION, Keyring
+from wellbeing.counseling.views import notes_aad, reason_aad
 from wellbeing.diary.entries import note_aad
 from wellbeing.models import CounselingCase, Device, DiaryEntry
 from wellbeing.prompts.devices import secret_aad

@@ -8,9 +8,9 @@ from typing import Any, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from wellbeing.assessments.instruments import Instrument, load_catalog, localize, next_due
 from wellbeing.core.errors import Invalid, NotFound
 from wellbeing.core.language import resolve_language
-from wellbeing.assessments.instruments import Instrument, load_catalog, localize, next_due
 from wellbeing.models import Assessment, Organization, OrgInstrument, User
 
 # Free for commercial use and the inputs the risk model leans on. The others need their owner's permission

@@ -9,13 +9,13 @@ from typing import Any, Sequence
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from wellbeing.core.db import new_id
 from wellbeing.assessments.catalog import DEFAULT_ENABLED, instrument_catalog
 from wellbeing.assessments.instruments import Instrument
+from wellbeing.assessments.scoring import score_answers
+from wellbeing.core.db import new_id
 from wellbeing.models import Assessment, RiskSnapshot
 from wellbeing.risk.model import compute_risk
 from wellbeing.risk.snapshots import ScoredRecord, gather_inputs, same_result, snapshot_from
-from wellbeing.assessments.scoring import score_answers
 
 # How strongly strain shows in each default instrument's answers: burnout measures track it closely, the
 # depression/anxiety screen much less (most strained agents are not depressed). All three are scored so that

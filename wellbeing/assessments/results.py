@@ -1,4 +1,4 @@
-"""Questionnaire results: record an agent's answers, scored exactly; their history; where alerts go."""
+"""Questionnaire results: record an agent's answers, scored exactly, and their history (alerts go on in wellbeing.reactions)."""
 from __future__ import annotations
 
 import uuid
@@ -10,15 +10,15 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from wellbeing.assessments import catalog
-from wellbeing.counseling.cases import open_case_from_alert
+from wellbeing.assessments.events import AssessmentRecorded
+from wellbeing.assessments.instruments import Instrument
+from wellbeing.assessments.scoring import AnswerError, score_answers
+from wellbeing.assessments.support import support_block
+from wellbeing.core import reactions
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Invalid, NotFound
 from wellbeing.core.idempotency import create_once
-from wellbeing.assessments.instruments import Instrument
 from wellbeing.models import Assessment, Organization, User
-from wellbeing.risk.snapshots import snapshot_risk
-from wellbeing.assessments.scoring import AnswerError, score_answers
-from wellbeing.assessments.support import support_block
 
 # Phones answer offline; a result may arrive late, but not from further back than the diary accepts.
 BACKDATE_LIMIT = timedelta(days=30)
@@ -37,8 +37,9 @@ class Recorded:
 
 def record_assessment(session: Session, user: User, data: Mapping[str, Any], fingerprint: str, now: datetime,
                       lang: str) -> Recorded:
-    """Score and store one completed questionnaire, idempotent on the client's id, and recompute the agent's risk
-    in the same transaction. A replay returns the stored result with its alerts and routes nothing again."""
+    """Score and store one completed questionnaire, idempotent on the client's id, and announce it (the risk is
+    recomputed and the alerts routed in the same transaction). A replay returns the stored result with its alerts
+    and routes nothing again."""
     assessment_id = str(data["id"]) if data.get("id") else None
 
     def build() -> Assessment:
@@ -56,27 +57,13 @@ def record_assessment(session: Session, user: User, data: Mapping[str, Any], fin
         )
 
     def after(assessment: Assessment) -> None:
-        snapshot = snapshot_risk(session, user.id, now)
-        if assessment.alerts:
-            route_alerts(session, user, assessment, snapshot.level, now)
+        reactions.announce(session, AssessmentRecorded(user, assessment, now))
 
     assessment, created = create_once(session, Assessment, assessment_id, fingerprint, build,
                                       lambda stored: stored.user_id == user.id, after)
     alerts = tuple(assessment.alerts)
     help_lines = session.get(Organization, user.org_id).help_lines if alerts else []
     return Recorded(assessment, created, alerts, support_block(alerts, help_lines, lang))
-
-
-def route_alerts(session: Session, user: User, assessment: Assessment, risk_level: str | None,
-                 now: datetime) -> None:
-    """Where a new result's alerts go: the one routing point, inside the result's transaction.
-
-    The support block always goes to the agent. HR hears of it only when the agent consented to
-    hr_followup: then an HR follow-up case is opened (at most one open alert case at a time), with the
-    risk level at opening; without consent nothing leaves the agent's record.
-    """
-    assessment.support_offered_at = now
-    open_case_from_alert(session, user, "questionnaire_alert", risk_level, now)
 
 
 def get_own_assessment(session: Session, user_id: str, assessment_id: str) -> Assessment:

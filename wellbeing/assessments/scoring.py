@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
 
+from wellbeing.assessments.instruments import Instrument, Item, Scale
 from wellbeing.core.errors import Invalid
 from wellbeing.core.numbers import round_half_up
-from wellbeing.assessments.instruments import Instrument, Item, Scale
 
 MISSING = "an answer is required"
 UNKNOWN = "unknown item"

@@ -15,17 +15,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.org.access_log import record_access
-from wellbeing.counseling.cases import plain_windows, set_follow_up
-from wellbeing.counseling.common import (
-    ACTIVE_STATES, appointment_for_agent, appointment_for_hr, case_for_hr, record_event,
-)
-from wellbeing.counseling.reminders import sync_appointment_reminders
-from wellbeing.counseling.views import appointment_view
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Conflict, Invalid
 from wellbeing.core.idempotency import create_once
+from wellbeing.counseling.cases import plain_windows, set_follow_up
+from wellbeing.counseling.common import (
+    ACTIVE_STATES,
+    appointment_for_agent,
+    appointment_for_hr,
+    case_for_hr,
+    record_event,
+)
+from wellbeing.counseling.reminders import sync_appointment_reminders
+from wellbeing.counseling.views import appointment_view
 from wellbeing.models import CounselingAppointment, CounselingCase, User
+from wellbeing.org.access_log import record_access
 
 # The agent's answers: action -> (states it is allowed from, resulting state).
 AGENT_ACTIONS = {

@@ -8,19 +8,26 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing.org.access_log import record_access
-from wellbeing.counseling.common import (
-    ACTIVE_STATES, RISK_LEVELS, appointments_of, case_for_agent, case_for_hr, check_reason_category,
-    consents_to_followup, hr_visible, record_event,
-)
-from wellbeing.counseling.reminders import sync_follow_up_reminder
-from wellbeing.counseling.views import agent_case_view, hr_case_summary, hr_case_view, notes_aad, reason_aad
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
-from wellbeing.models import CounselingCase, User
 from wellbeing.core.pagination import Page, keyset_page
+from wellbeing.counseling.common import (
+    ACTIVE_STATES,
+    RISK_LEVELS,
+    appointments_of,
+    case_for_agent,
+    case_for_hr,
+    check_reason_category,
+    consents_to_followup,
+    hr_visible,
+    record_event,
+)
+from wellbeing.counseling.reminders import sync_follow_up_reminder
+from wellbeing.counseling.views import agent_case_view, hr_case_summary, hr_case_view, notes_aad, reason_aad
+from wellbeing.models import CounselingCase, User
+from wellbeing.org.access_log import record_access
 
 FOLLOW_UP_HORIZON = timedelta(days=366)
 

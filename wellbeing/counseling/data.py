@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
-from wellbeing.counseling.views import agent_case_view
 from wellbeing.core.crypto import Keyring
+from wellbeing.counseling.views import agent_case_view
 from wellbeing.models import CounselingAppointment, CounselingCase, CounselingCaseEvent, CounselingReminder, User
 
 TABLES = ("counseling_cases", "counseling_case_events", "counseling_appointments", "counseling_reminders")

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.org.access_log import record_access
-from wellbeing.org.consents import POLICY_VERSION
+from wellbeing.core.db import new_id
 from wellbeing.counseling.common import record_event
 from wellbeing.counseling.reminders import sync_appointment_reminders, sync_follow_up_reminder
-from wellbeing.core.db import new_id
 from wellbeing.models import Consent, ConsentChange, CounselingAppointment, CounselingCase, Organization, User
+from wellbeing.org.access_log import record_access
+from wellbeing.org.consents import POLICY_VERSION
 
 # (agent e-mail prefix, opened by, reason category, risk at opening, appointments as (days from now, state), case
 #  closed days ago or None, next follow-up in days or None); the first agents of each team are the printed logins.

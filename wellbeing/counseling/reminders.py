@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from wellbeing.core.db import write_intent
 from wellbeing.counseling.common import hr_can_see
 from wellbeing.counseling.messages import appointment_text, follow_up_text
-from wellbeing.core.db import write_intent
 from wellbeing.models import CounselingAppointment, CounselingCase, CounselingReminder, User
 
 OFFSETS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}

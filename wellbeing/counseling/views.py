@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.counseling.common import appointments_of, consents_to_followup, events_of, hr_can_see
 from wellbeing.core.crypto import Keyring
+from wellbeing.counseling.common import appointments_of, consents_to_followup, events_of, hr_can_see
 from wellbeing.models import CounselingAppointment, CounselingCase, CounselingCaseEvent, User
 
 

@@ -3,15 +3,15 @@ from wellbeing.models.assessments import Assessment, OrgInstrument, RiskSnapshot
 from wellbeing.models.audit import AccessLogEntry, ErasureReceipt
 from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure, RateLimitCounter
 from wellbeing.models.consents import CONSENTS, Consent, ConsentChange
-from wellbeing.models.diary import DiaryEntry, DiaryTag, DiaryTombstone
 from wellbeing.models.counseling import (
     CounselingAppointment,
     CounselingCase,
     CounselingCaseEvent,
     CounselingReminder,
 )
-from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
+from wellbeing.models.diary import DiaryEntry, DiaryTag, DiaryTombstone
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
+from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
 from wellbeing.models.trends import POOLED_CELL, PrivacyLedger, TrendCell, TrendPeriod, TrendPoolMember, TrendRelease
 from wellbeing.models.users import ROLES, User
 

@@ -7,8 +7,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
-from wellbeing.models import AccessLogEntry, User
 from wellbeing.core.pagination import Page, keyset_page
+from wellbeing.models import AccessLogEntry, User
 
 DEFAULT_PURPOSE = "counseling_follow_up"
 

@@ -7,10 +7,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing.counseling.withdrawal import close_cases_on_withdrawal
+from wellbeing.core import reactions
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.errors import Conflict
 from wellbeing.models import CONSENTS, Consent, ConsentChange, User
+from wellbeing.org.events import ConsentWithdrawn
 
 # The version of the consent text the app shows; bump it when the wording or the scope changes.
 POLICY_VERSION = "2026-01"
@@ -49,8 +50,8 @@ def set_consents(session: Session, user: User, choices: dict[str, bool], now: da
             setattr(row, consent, choices[consent])
             session.add(ConsentChange(user_id=user.id, consent=consent, granted=choices[consent],
                                       policy_version=POLICY_VERSION, changed_at=now))
-            if consent == "hr_followup" and not choices[consent]:
-                close_cases_on_withdrawal(session, user.id, now)
+            if not choices[consent]:
+                reactions.announce(session, ConsentWithdrawn(user.id, consent, now))
     row.policy_version = POLICY_VERSION
     row.updated_at = now
     try:

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from wellbeing.org import passwords
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Throttled, Unauthorized
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import ApiKey, AuthSession, LoginFailure, User
+from wellbeing.org import passwords
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_LIMIT = 5

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing.org import passwords
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import Organization, Team, TeamSupervisor, User
+from wellbeing.org import passwords
 
 ORG_SETTINGS = ("name", "timezone", "roster_min", "epsilon_per_month", "help_lines", "retention_days")
 

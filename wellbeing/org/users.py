@@ -7,17 +7,16 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wellbeing.org import identity
-
-from wellbeing.org import passwords
+from wellbeing.core import reactions
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Conflict, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import TeamMembership, TeamSupervisor, User
-from wellbeing.org.organizations import get_team
-from wellbeing.prompts.planner import replan_agent
 from wellbeing.models.users import default_work_hours
+from wellbeing.org import identity, passwords
+from wellbeing.org.events import WorkingTimeChanged
+from wellbeing.org.organizations import get_team
 
 PROFILE_FIELDS = ("name", "timezone", "locale", "work_hours", "quiet_hours")
 
@@ -125,7 +124,7 @@ def update_profile(session: Session, user: User, changes: dict) -> User:
             setattr(user, field, changes[field])
     if user.role == "agent" and (user.timezone, user.work_hours, user.quiet_hours) != hours_before:
         # Prompts follow the agent's clock: a new zone or new hours replans the coming ones now
-        replan_agent(session, user, utcnow())
+        reactions.announce(session, WorkingTimeChanged(user, utcnow()))
     session.commit()
     return user
 

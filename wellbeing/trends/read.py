@@ -18,7 +18,15 @@ from wellbeing.models import (
     TrendRelease,
     User,
 )
-from wellbeing.trends.privacy import CellBudget, CellRelease, CellSpec, Figures, NoiseScales, NoisyAnswers, combine_cells
+from wellbeing.trends.privacy import (
+    CellBudget,
+    CellRelease,
+    CellSpec,
+    Figures,
+    NoiseScales,
+    NoisyAnswers,
+    combine_cells,
+)
 
 
 def visible_team(session: Session, user: User, team_id: str) -> Team:

@@ -19,6 +19,9 @@ from wellbeing.models import (
     TrendPoolMember,
     TrendRelease,
 )
+from wellbeing.trends import ledger
+from wellbeing.trends.inputs import person_records, roster_at
+from wellbeing.trends.periods import Period, due_months, due_weeks, month
 from wellbeing.trends.privacy import (
     CellPlan,
     CellSpec,
@@ -31,9 +34,6 @@ from wellbeing.trends.privacy import (
 from wellbeing.trends.privacy.cells import WEEKLY_FROM
 from wellbeing.trends.privacy.mechanisms import OPENDP_VERSION
 from wellbeing.trends.privacy.release import METRICS, CellRelease
-from wellbeing.trends import ledger
-from wellbeing.trends.inputs import person_records, roster_at
-from wellbeing.trends.periods import Period, due_months, due_weeks, month
 
 HIGH_RISK_AT = 75  # the risk model's "high" level starts here
 

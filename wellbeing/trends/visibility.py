@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.org.consents import has_consent
 from wellbeing.models import Organization, Team, TrendCell, User
+from wellbeing.org.consents import has_consent
 from wellbeing.trends.privacy.release import MIN_NOISY_COUNT
 
 TEXT = {
