@@ -49,6 +49,8 @@ browsers:
 # The suite runs on SQLite, then again on a throwaway PostgreSQL database when a server answers
 # (TEST_DATABASE_URL names the server; REQUIRE_POSTGRES=1 makes its absence an error, as in CI).
 test: install browsers loadgen
+	@echo "== import layers (pyproject.toml [tool.importlinter])"
+	$(BIN)/lint-imports --no-cache
 	@echo "== test suite on SQLite"
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -p no:cacheprovider
 	@url="$${TEST_DATABASE_URL:-$(PG_SERVER_URL)}"; \

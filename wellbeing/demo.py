@@ -16,6 +16,7 @@ from wellbeing.diary.demo import DemoAgent, seed_diary_history
 from wellbeing.models import Organization, Team, TeamMembership, TeamSupervisor, User
 from wellbeing.org import passwords
 from wellbeing.prompts.demo import seed_prompt_history
+from wellbeing.risk.demo import snapshot_rows
 from wellbeing.risk.snapshots import refresh_diary_risk
 from wellbeing.trends.release import release_due_periods
 
@@ -115,7 +116,7 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
     session.flush()
     seed_counseling(session, org, now, rng)
     session.commit()
-    seed_assessment_history(session, strains, now, months, seed)
+    seed_assessment_history(session, strains, now, months, seed, snapshot_rows)
     seed_diary_history(session, diarists, now, months, seed, keyring)
     refresh_diary_risk(session, now)  # today's risk results, with the diary signals
     seed_prompt_history(session, strains, now, seed)

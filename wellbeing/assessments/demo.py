@@ -1,10 +1,10 @@
-"""Demo questionnaire history and risk snapshots that follow each demo agent's strain (see demo.agent_strain)."""
+"""Demo questionnaire history that follows each demo agent's strain (see demo.agent_strain), stored with its risk snapshots."""
 from __future__ import annotations
 
 import random
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -14,8 +14,6 @@ from wellbeing.assessments.instruments import Instrument
 from wellbeing.assessments.scoring import score_answers
 from wellbeing.core.db import new_id
 from wellbeing.models import Assessment, RiskSnapshot
-from wellbeing.risk.model import compute_risk
-from wellbeing.risk.snapshots import ScoredRecord, gather_inputs, same_result, snapshot_from
 
 # How strongly strain shows in each default instrument's answers: burnout measures track it closely, the
 # depression/anxiety screen much less (most strained agents are not depressed). All three are scored so that
@@ -26,11 +24,16 @@ ANSWER_NOISE = 0.15  # standard deviation of one answer around the agent's level
 BATCH = 5_000
 
 
+SnapshotRows = Callable[[str, list[dict[str, Any]], datetime], list[dict[str, Any]]]
+
+
 def seed_assessment_history(session: Session, strains: Sequence[tuple[str, float]], now: datetime, months: int,
-                            seed: int) -> tuple[int, int]:
+                            seed: int, snapshot_rows: SnapshotRows) -> tuple[int, int]:
     """Bulk-insert each agent's results (every recall period over `months` months) and their risk snapshots.
 
-    `strains` pairs each agent's user id with demo.agent_strain; returns (results, snapshots) inserted.
+    `strains` pairs each agent's user id with demo.agent_strain; `snapshot_rows` (the risk feature's
+    wellbeing.risk.demo.snapshot_rows) turns an agent's results into snapshot rows. Returns (results,
+    snapshots) inserted.
     """
     catalog = instrument_catalog()
     instruments = [catalog[key] for key in sorted(DEFAULT_ENABLED)]
@@ -42,7 +45,7 @@ def seed_assessment_history(session: Session, strains: Sequence[tuple[str, float
         rng = random.Random(f"{seed}:assessments:{position}")
         rows = sorted(_history(user_id, strain, instruments, start, now, rng), key=lambda row: row["completed_at"])
         results += rows
-        snapshots += _snapshots(user_id, rows, now)
+        snapshots += snapshot_rows(user_id, rows, now)
         if len(results) >= BATCH:
             _flush(session, results, snapshots, totals)
     _flush(session, results, snapshots, totals)
@@ -83,20 +86,6 @@ def _result(user_id: str, instrument: Instrument, answers: dict[str, int], at: d
         "alerts": [asdict(alert) for alert in result.alerts], "completed_at": at, "created_at": at,
         "support_offered_at": at if result.alerts else None,
     }
-
-
-def _snapshots(user_id: str, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """The snapshots recompute_risk would have stored after each result, and once more now."""
-    records = [ScoredRecord(row["id"], row["instrument_id"], row["unrounded"], row["completed_at"]) for row in rows]
-    stored, latest = [], None
-    for count, moment in enumerate([*(record.completed_at for record in records), now]):
-        inputs, summary = gather_inputs(records[:count + 1], None)
-        snapshot = snapshot_from(user_id, compute_risk(inputs, moment), summary)
-        if latest is None or not same_result(latest, snapshot):
-            stored.append(snapshot)
-            latest = snapshot
-    columns = [column.key for column in RiskSnapshot.__table__.columns if column.key != "id"]
-    return [{key: getattr(snapshot, key) for key in columns} for snapshot in stored]
 
 
 def _flush(session: Session, results: list[dict[str, Any]], snapshots: list[dict[str, Any]], totals: list[int]) -> None:
