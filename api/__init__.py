@@ -10,10 +10,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Config
-from api.errors import problem, register_error_handlers
-from api.extensions import api, jwt, limiter, migrate
-from api import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
-from api import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
+from api.core.errors import problem, register_error_handlers
+from api.core.extensions import api, jwt, limiter, migrate
+from api.core import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
+from api.core import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
 from wellbeing import reactions  # noqa: F401  (importing registers the cross-feature reactions)
 from wellbeing.org import passwords
 from wellbeing.core.db import db, ping_idle_connections, set_write_intent
@@ -69,34 +69,17 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every resource, under /api/v1 (health and docs at the root), and the web console under /console."""
-    from api import (
-        access_log,
-        api_keys,
-        assessments,
-        consents,
-        counseling,
-        data_rights,
-        diary,
-        emotions,
-        devices,
-        events,
-        exercises,
-        health,
-        instruments,
-        me,
-        my_counseling,
-        org,
-        prompts,
-        risk,
-        teams,
-        tokens,
-        trends,
-        users,
-    )
+    from api import assessments, counseling, data_rights, diary, org, prompts, risk, trends
+    from api.assessments import instruments
+    from api.core import health
+    from api.counseling import my_counseling
+    from api.diary import emotions
+    from api.org import access_log, api_keys, auth, consents, me, teams, users
+    from api.prompts import devices, events, exercises
 
     api.register_blueprint(health.blp)
     resources = (
-        tokens, org, teams, users, api_keys, me,
+        auth, org, teams, users, api_keys, me,
         emotions, diary,
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,

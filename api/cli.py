@@ -42,7 +42,7 @@ def register(app: Flask) -> None:
     @click.option("--seed", type=int, default=7, show_default=True, help="Random seed")
     def seed_demo(agents: int | None, teams: int | None, months: int, seed: int) -> None:
         """Create the demo organization (once) and print its logins."""
-        from api.keyring import keyring
+        from api.core.keyring import keyring
 
         summary = demo.seed_demo(db.session, utcnow(), agents=agents, teams=teams, seed=seed, months=months,
                                  keyring=keyring())
@@ -75,7 +75,7 @@ def register(app: Flask) -> None:
     @click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True)
     def rotate_keys(batch_size: int) -> None:
         """Re-encrypt every stored note and webhook secret under the first DATA_KEYS key (keep old keys until it finishes)."""
-        from api.keyring import keyring
+        from api.core.keyring import keyring
         from wellbeing.core.db import write_intent
         from wellbeing.encrypted_columns import rotate_keys as rotate
 

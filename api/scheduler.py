@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from api.keyring import keyring
+from api.core.keyring import keyring
 from wellbeing.core.clock import utcnow
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.data_rights import purge_expired

@@ -44,7 +44,7 @@ def _prepare(database_url: str, env: dict[str, str]) -> dict[str, str]:
     from flask_migrate import upgrade
 
     from api import create_app
-    from api.keyring import keyring
+    from api.core.keyring import keyring
     from wellbeing.org import organizations
     from wellbeing.org import passwords
     from wellbeing.core.db import db

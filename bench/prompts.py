@@ -163,7 +163,7 @@ def bench_plan(app, agents: int) -> list[dict]:
 
 def _seed_due(app, agent_ids: list[str], count: int, due: list[datetime], url: str | None) -> list[str]:
     """`count` prompts due at `due`, one per agent; with a url, each of those agents gets a webhook device."""
-    from api.keyring import keyring
+    from api.core.keyring import keyring
     from wellbeing.core.db import db
     from wellbeing.models import Device, Prompt
     from wellbeing.prompts.devices import secret_aad
@@ -190,7 +190,7 @@ def _seed_due(app, agent_ids: list[str], count: int, due: list[datetime], url: s
 
 
 def _dispatch_child(app, now: datetime, out) -> None:
-    from api.keyring import keyring
+    from api.core.keyring import keyring
     from wellbeing.core.db import db
     from wellbeing.prompts.dispatch import Channel, dispatch_due
 
@@ -244,7 +244,7 @@ def bench_dispatch(app, agent_ids: list[str], count: int) -> list[dict]:
 
 def bench_lateness(app, agent_ids: list[str], rate: int, seconds: int) -> list[dict]:
     """Prompts fall due at `rate` per second; a dispatcher runs like the scheduler's job (every second)."""
-    from api.keyring import keyring
+    from api.core.keyring import keyring
     from wellbeing.core.db import db
     from wellbeing.prompts.dispatch import Channel, dispatch_due
 

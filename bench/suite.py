@@ -70,7 +70,7 @@ def prepare(ctx: Context) -> None:
     from sqlalchemy import insert
 
     from api import create_app
-    from api.keyring import keyring
+    from api.core.keyring import keyring
     from wellbeing.org import organizations
     from wellbeing.org import passwords
     from wellbeing.core.db import db

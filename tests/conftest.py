@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from api import create_app
 from api.config import Config
-from api.extensions import limiter
+from api.core.extensions import limiter
 from wellbeing.core.crypto import generate_key
 from wellbeing.core.db import db
 

@@ -17,7 +17,7 @@ from tests.counseling_helpers import (
     API, T0, answer, hr_patch_appointment, pinned, proposed, self_refer, set_consents,
 )
 from tests.helpers import assert_problem
-from api.keyring import keyring
+from api.core.keyring import keyring
 from tests.prompt_helpers import SECRET, Receiver, add_prompt
 from wellbeing import data_rights
 from wellbeing.prompts.dispatch import Channel, dispatch_due

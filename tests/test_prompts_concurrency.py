@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from api.keyring import keyring
+from api.core.keyring import keyring
 from tests.conftest import now_utc
 from tests.prompt_helpers import API, MONDAY, SECRET, Receiver
 from wellbeing.core.db import db, new_id

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from api.keyring import keyring
+from api.core.keyring import keyring
 from tests.helpers import assert_problem
 from tests.prompt_helpers import API, MONDAY, SECRET, Receiver, add_prompt
 from wellbeing.core.db import db

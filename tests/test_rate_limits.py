@@ -5,7 +5,7 @@ import time
 
 import time_machine
 
-from api.limiter_storage import SQLStorage
+from api.core.limiter_storage import SQLStorage
 from tests.helpers import assert_problem
 
 

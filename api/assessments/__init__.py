@@ -1,4 +1,4 @@
-"""Completed questionnaires: submit, history, one result."""
+"""Questionnaires: /assessments (submit, history, one result) here; /instruments in instruments/."""
 from api.assessments.routes import blp
 
 __all__ = ["blp"]

@@ -10,11 +10,11 @@ from api.assessments.schemas import (
     AssessmentQueryArgsSchema,
     AssessmentSchema,
 )
-from api.auth import login_required
-from api.extensions import Blueprint
-from api.idempotency import created, fingerprint
-from api.language import request_language
-from api.pagination import decode_cursor, page_body, page_schema
+from api.core.auth import login_required
+from api.core.extensions import Blueprint
+from api.core.idempotency import created, fingerprint
+from api.core.language import request_language
+from api.core.pagination import decode_cursor, page_body, page_schema
 from wellbeing.assessments import results
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db

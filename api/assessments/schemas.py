@@ -2,8 +2,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.pagination import CursorArgsSchema
-from api.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.pagination import CursorArgsSchema
+from api.core.schemas import ClientId, RequestSchema, UTCDateTime
 
 ANSWER_DOC = "Item id -> the published option value; null or absent = left out (only where the instrument allows it)"
 

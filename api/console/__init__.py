@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
     from api.console import (  # noqa: F401
         admin_teams, admin_users, admin_keys, admin_settings, admin_instruments, auth, hr, hr_cases, supervisor, trends,
     )
-    from api.extensions import api as rest_api
+    from api.core.extensions import api as rest_api
 
     app.session_interface = state.ConsoleSessionInterface()
     i18n.install(app)

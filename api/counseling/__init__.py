@@ -1,4 +1,4 @@
-"""HR's counseling follow-ups: cases of consenting or self-referred agents, and their appointments."""
+"""Counseling: HR's /counseling here; the agent's own /me/counseling in my_counseling/."""
 from api.counseling.routes import blp
 
 __all__ = ["blp"]

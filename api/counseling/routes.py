@@ -8,15 +8,15 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from api.auth import login_required
+from api.core.auth import login_required
 from api.counseling.schemas import (
     AppointmentCreateSchema, AppointmentPatchSchema, AppointmentSchema, CaseCreateSchema, CaseListArgsSchema,
     CasePatchSchema, HRCaseSchema, HRCaseSummarySchema, PurposeArgsSchema,
 )
-from api.extensions import Blueprint
-from api.idempotency import created, fingerprint
-from api.keyring import keyring
-from api.pagination import decode_cursor, page_body, page_schema
+from api.core.extensions import Blueprint
+from api.core.idempotency import created, fingerprint
+from api.core.keyring import keyring
+from api.core.pagination import decode_cursor, page_body, page_schema
 from wellbeing.core.clock import utcnow
 from wellbeing.counseling import appointments, cases
 from wellbeing.core.db import db, set_write_intent

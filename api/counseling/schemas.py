@@ -4,8 +4,8 @@ from datetime import timedelta
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.pagination import CursorArgsSchema
-from api.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.pagination import CursorArgsSchema
+from api.core.schemas import ClientId, RequestSchema, UTCDateTime
 from wellbeing.counseling.common import REASON_CATEGORIES
 from wellbeing.models.counseling import MODES
 

@@ -5,11 +5,11 @@ from flask import jsonify, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from api.auth import login_required
+from api.core.auth import login_required
 from api.data_rights.schemas import ExportSchema, ReceiptSchema
-from api.extensions import Blueprint
-from api.keyring import keyring
-from api.pagination import CursorArgsSchema, decode_cursor, page_body, page_schema
+from api.core.extensions import Blueprint
+from api.core.keyring import keyring
+from api.core.pagination import CursorArgsSchema, decode_cursor, page_body, page_schema
 from wellbeing import data_rights
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db

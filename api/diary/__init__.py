@@ -1,4 +1,4 @@
-"""The emotion diary: entries, batches from offline phones, insights and the mood chart."""
+"""The emotion diary: /diary here; the vocabularies at /emotions in emotions/."""
 from api.diary.routes import blp
 
 __all__ = ["blp"]

@@ -6,7 +6,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from api.auth import login_required
+from api.core.auth import login_required
 from api.diary.schemas import (
     BatchResultsSchema,
     BatchSchema,
@@ -17,11 +17,11 @@ from api.diary.schemas import (
     EntrySchema,
     InsightsSchema,
 )
-from api.extensions import Blueprint
-from api.idempotency import created, fingerprint
-from api.keyring import keyring
-from api.language import request_language
-from api.pagination import decode_cursor, page_body, page_schema
+from api.core.extensions import Blueprint
+from api.core.idempotency import created, fingerprint
+from api.core.keyring import keyring
+from api.core.language import request_language
+from api.core.pagination import decode_cursor, page_body, page_schema
 from wellbeing.core.charts import CONTENT_TYPES, chart_etag
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db

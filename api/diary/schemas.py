@@ -2,8 +2,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.pagination import CursorArgsSchema
-from api.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.pagination import CursorArgsSchema
+from api.core.schemas import ClientId, RequestSchema, UTCDateTime
 from wellbeing.diary.entries import BATCH_MAX, NOTE_MAX
 from wellbeing.diary.insights import DAYS_MAX, DAYS_MIN
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from api.extensions import Blueprint
+from api.core.extensions import Blueprint
 
-from api.auth import login_required
-from api.language import request_language
+from api.core.auth import login_required
+from api.core.language import request_language
 from api.org.schemas import OrgInstrumentSchema, OrgInstrumentsPutSchema, OrgPatchSchema, OrgSchema
 from wellbeing.assessments import catalog
 from wellbeing.org import organizations

@@ -2,8 +2,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.instruments.schemas import LicenseSchema
-from api.schemas import Name, RequestSchema, TimeZoneName
+from api.assessments.instruments.schemas import LicenseSchema
+from api.core.schemas import Name, RequestSchema, TimeZoneName
 
 
 class HelpLineSchema(RequestSchema):

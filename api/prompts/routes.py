@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from api.auth import login_required
-from api.extensions import Blueprint
-from api.pagination import decode_cursor, page_body, page_schema
+from api.core.auth import login_required
+from api.core.extensions import Blueprint
+from api.core.pagination import decode_cursor, page_body, page_schema
 from api.prompts.schemas import PromptQueryArgsSchema, PromptSchema, PromptSettingsSchema, SnoozeSchema
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db

@@ -2,8 +2,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.pagination import CursorArgsSchema
-from api.schemas import RequestSchema, UTCDateTime
+from api.core.pagination import CursorArgsSchema
+from api.core.schemas import RequestSchema, UTCDateTime
 from wellbeing.models.prompts import PROMPT_STATUSES
 
 

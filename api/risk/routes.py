@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from api.auth import login_required
-from api.extensions import Blueprint
-from api.language import request_language
+from api.core.auth import login_required
+from api.core.extensions import Blueprint
+from api.core.language import request_language
 from api.risk.schemas import RiskSchema
 from wellbeing.risk import snapshots
 from wellbeing.core.clock import utcnow

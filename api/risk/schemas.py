@@ -2,7 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields
 
-from api.schemas import UTCDateTime
+from api.core.schemas import UTCDateTime
 
 
 class FactorSchema(ma.Schema):

@@ -9,9 +9,9 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from api.auth import login_required
-from api.extensions import Blueprint
-from api.language import request_language
+from api.core.auth import login_required
+from api.core.extensions import Blueprint
+from api.core.language import request_language
 from api.trends.schemas import (
     NoArgsSchema,
     OrgTrendsArgsSchema,

@@ -2,7 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.schemas import RequestSchema
+from api.core.schemas import RequestSchema
 from wellbeing.trends.privacy.release import METRICS
 
 _METRIC = dict(load_default="burnout_risk", validate=validate.OneOf(METRICS),

@@ -82,7 +82,7 @@ def _get_rules(app, console: bool) -> list[str]:
 
 @pytest.fixture
 def seeded(app, client, session):
-    from api.keyring import keyring
+    from api.core.keyring import keyring
     from wellbeing import demo
     from wellbeing.org import organizations
     from wellbeing.core.clock import utcnow
@@ -144,7 +144,7 @@ def seeded(app, client, session):
 
 def demo_notes(session, app) -> dict[str, set[str]]:
     """Every note stored in the diary, decrypted (the demo's and the owner's), with its writer's id."""
-    from api.keyring import keyring
+    from api.core.keyring import keyring
     from wellbeing.diary.entries import note_aad
 
     with app.app_context():

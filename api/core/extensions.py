@@ -1,0 +1,42 @@
+"""The extension instances, unbound (the app factory initialises each one), and our Blueprint."""
+import json
+
+import flask_smorest
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from webargs.flaskparser import FlaskParser
+
+from api.core.errors import ProblemApi
+
+
+class StrictParser(FlaskParser):
+    """Query strings obey the schema's ``unknown`` (RAISE) instead of silently dropping unknown keys."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+
+    def _raw_load_json(self, req):
+        # json.loads raises RecursionError (not a ValueError) on a body nested ~1,000 deep, which fits
+        # easily in the size cap: answer it as the invalid JSON it is (400), not as a crash (500).
+        # (A non-empty doc: webargs reads an empty one as "no body".)
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise json.JSONDecodeError("The JSON body is nested too deeply.", "<deep>", 0) from None
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with the strict argument parser."""
+
+    ARGUMENTS_PARSER = StrictParser()
+
+    def arguments(self, schema, **kwargs):
+        # One schema instance per route, made here: given a class, webargs would build one on every request.
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+
+
+api = ProblemApi()
+jwt = JWTManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+migrate = Migrate(render_as_batch=True, compare_type=True)

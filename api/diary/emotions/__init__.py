@@ -1,0 +1,4 @@
+"""The diary vocabularies, localized."""
+from api.diary.emotions.routes import blp
+
+__all__ = ["blp"]

@@ -1,4 +1,0 @@
-"""The agent's own counseling: self-referral, cases, answering appointments, and the reminder inbox."""
-from api.my_counseling.routes import blp
-
-__all__ = ["blp"]

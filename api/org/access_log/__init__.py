@@ -1,0 +1,4 @@
+"""Who read the caller's individual data."""
+from api.org.access_log.routes import blp
+
+__all__ = ["blp"]

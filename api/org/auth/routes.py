@@ -1,0 +1,66 @@
+"""POST /auth/token, /auth/refresh, /auth/logout."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_jwt_extended import create_access_token, create_refresh_token, current_user
+from api.core.extensions import Blueprint
+
+from api.core.auth import login_required, token_claims
+from api.core.extensions import limiter
+from api.org.auth.schemas import LoginSchema, TokenPairSchema
+from wellbeing.org import identity
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
+from wellbeing.models import AuthSession, User
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in and tokens")
+
+
+def _token_pair(user: User, auth: AuthSession) -> dict:
+    claims = {"sid": auth.id, "role": user.role, "org": user.org_id}
+    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    return {
+        "access_token": create_access_token(identity=user.id, additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=user.id, additional_claims={"sid": auth.id, "jti": auth.refresh_jti}),
+        "token_type": "Bearer",
+        "expires_in": int(lifetime.total_seconds()),
+    }
+
+
+@blp.route("/token")
+class Token(MethodView):
+    decorators = [limiter.limit("30/minute")]
+
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, description="Wrong e-mail or password (the same answer for both)")
+    @blp.alt_response(429, description="Too many failed sign-ins for this account or address")
+    def post(self, data):
+        """Sign in with e-mail and password"""
+        now = utcnow()
+        user = identity.authenticate(db.session, data["email"], data["password"], request.remote_addr or "-", now)
+        return _token_pair(user, identity.start_session(db.session, user, now))
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    decorators = [limiter.limit("60/minute")]
+
+    @login_required(refresh=True)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, description="Not a current refresh token; a reused one revokes its whole family")
+    def post(self):
+        """Swap a refresh token for a new token pair"""
+        claims = token_claims()
+        auth = identity.rotate_session(db.session, claims["sid"], claims["jti"], utcnow())
+        return _token_pair(current_user, auth)
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @login_required(any_token=True)
+    @blp.response(204)
+    def post(self):
+        """Sign out: the refresh token and its access tokens stop working"""
+        identity.revoke_session(db.session, token_claims()["sid"], utcnow())

@@ -1,0 +1,4 @@
+"""Teams and their supervisors."""
+from api.org.teams.routes import blp
+
+__all__ = ["blp"]

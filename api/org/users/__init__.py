@@ -1,0 +1,4 @@
+"""Users of the organization (administration)."""
+from api.org.users.routes import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,56 @@
+"""POST, GET /users; GET, PATCH /users/{id}."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from api.core.extensions import Blueprint
+
+from api.core.auth import login_required
+from api.core.idempotency import created, fingerprint
+from api.core.pagination import decode_cursor, page_body, page_schema
+from api.org.users.schemas import UserCreateSchema, UserPatchSchema, UserQueryArgsSchema, UserSchema
+from wellbeing.org import users
+from wellbeing.core.clock import utcnow
+from wellbeing.core.db import db
+from wellbeing.models import User
+from wellbeing.core.pagination import keyset_page
+
+blp = Blueprint("users", __name__, url_prefix="/users", description="Users of the organization")
+
+
+@blp.route("")
+class Users(MethodView):
+    @login_required("admin")
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    @blp.alt_response(200, schema=UserSchema, description="Replay of a create with the same id and body")
+    @blp.alt_response(409, description="The e-mail is taken, or the id was used with another body")
+    def post(self, data):
+        """Create a user"""
+        user_id = str(data["id"]) if data["id"] else None
+        return created(*users.create_user(db.session, current_user.org_id, data, user_id, fingerprint(data), utcnow()))
+
+    @login_required("admin")
+    @blp.arguments(UserQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(UserSchema))
+    def get(self, args):
+        """List the organization's users, newest first"""
+        stmt = users.users_query(current_user.org_id, args.get("role"), args.get("team_id"))
+        page = keyset_page(db.session, stmt, User.created_at, User.id, args["limit"], decode_cursor(args["cursor"]))
+        return page_body(page)
+
+
+@blp.route("/<user_id>")
+class UserById(MethodView):
+    @login_required("admin")
+    @blp.response(200, UserSchema)
+    def get(self, user_id):
+        """One user"""
+        return users.get_user(db.session, current_user.org_id, user_id)
+
+    @login_required("admin")
+    @blp.arguments(UserPatchSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, changes, user_id):
+        """Change a user's name, role or team (a team change closes one membership and opens another)"""
+        return users.update_user(db.session, current_user.org_id, user_id, changes, utcnow())

@@ -1,0 +1,89 @@
+"""Schemas of users and profiles."""
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from api.core.schemas import ClientId, Locale, Name, RequestSchema, TimeZoneName, UTCDateTime
+from wellbeing.models import ROLES
+
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
+
+
+class HoursSchema(RequestSchema):
+    """A weekly window in the user's own time zone; an end before the start runs past midnight."""
+
+    days = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=7)),
+        required=True,
+        validate=validate.Length(min=1, max=7),
+        metadata={"description": "ISO weekdays, 1 = Monday; the day the window starts"},
+    )
+    start = fields.String(required=True, validate=HHMM, metadata={"example": "09:00"})
+    end = fields.String(required=True, validate=HHMM, metadata={"example": "18:00"})
+
+    @ma.validates_schema
+    def _check(self, data, **kwargs):
+        if len(set(data["days"])) != len(data["days"]):
+            raise ma.ValidationError("Each day at most once.", "days")
+        if data["start"] == data["end"]:
+            raise ma.ValidationError("The window must not be empty.", "end")
+
+
+class UserCreateSchema(RequestSchema):
+    """A new user."""
+
+    id = ClientId()
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    name = Name(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    team_id = fields.String(load_default=None, allow_none=True)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    timezone = TimeZoneName(load_default=None)
+    locale = Locale(load_default=None)
+
+
+class UserPatchSchema(RequestSchema):
+    """An admin's change of a user."""
+
+    name = Name()
+    role = fields.String(validate=validate.OneOf(ROLES))
+    team_id = fields.String(allow_none=True, metadata={"description": "null takes the user out of every team"})
+
+
+class UserSchema(ma.Schema):
+    """A user, as administrators and the user see them (never the password)."""
+
+    id = fields.String()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    team_id = fields.String(allow_none=True)
+    timezone = fields.String()
+    locale = fields.String()
+    created_at = UTCDateTime()
+
+
+class UserQueryArgsSchema(RequestSchema):
+    """Filters of the user list."""
+
+    role = fields.String(validate=validate.OneOf(ROLES))
+    team_id = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class ProfileSchema(UserSchema):
+    """The caller's own profile."""
+
+    org_id = fields.String()
+    work_hours = fields.Nested(HoursSchema)
+    quiet_hours = fields.Nested(HoursSchema, allow_none=True)
+
+
+class ProfilePatchSchema(RequestSchema):
+    """The caller's change of their own profile."""
+
+    name = Name()
+    timezone = TimeZoneName()
+    locale = Locale()
+    work_hours = fields.Nested(HoursSchema)
+    quiet_hours = fields.Nested(HoursSchema, allow_none=True)

@@ -1,0 +1,4 @@
+"""The agent's push targets."""
+from api.prompts.devices.routes import blp
+
+__all__ = ["blp"]

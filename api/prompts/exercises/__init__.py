@@ -1,0 +1,4 @@
+"""Breathing and break exercises."""
+from api.prompts.exercises.routes import blp
+
+__all__ = ["blp"]

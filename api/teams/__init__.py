@@ -1,4 +1,0 @@
-"""Teams and their supervisors."""
-from api.teams.routes import blp
-
-__all__ = ["blp"]

@@ -1,4 +1,0 @@
-"""Sign-in, token refresh and sign-out."""
-from api.tokens.routes import blp
-
-__all__ = ["blp"]
