@@ -13,10 +13,50 @@ from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from wellbeing.core.errors import DomainError
+from wellbeing.core.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+)
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("api.errors")
+
+# Each kind of domain error, as an HTTP status and problem title (anything else a service raises on purpose: 400).
+STATUSES: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "Not found"),
+    Forbidden: (403, "Forbidden"),
+    Conflict: (409, "Conflict"),
+    Invalid: (422, "Unprocessable content"),
+    Unauthorized: (401, "Unauthorized"),
+    Throttled: (429, "Too many requests"),
+    Unavailable: (503, "Service unavailable"),
+}
+
+
+class HttpProblem(Exception):
+    """A refusal of the HTTP layer itself (a query parameter, a cursor): status, title and errors by location."""
+
+    def __init__(self, status: int, title: str, detail: str, *, errors: dict | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.errors = status, title, detail, errors
+
+
+def status_of(error: DomainError) -> tuple[int, str]:
+    """The HTTP status and title of a domain error (by its nearest mapped class)."""
+    return next((STATUSES[kind] for kind in type(error).__mro__ if kind in STATUSES), (400, "Bad request"))
+
+
+def domain_problem_errors(error: DomainError) -> dict | None:
+    """The problem's `errors` member: field messages belong to the JSON body; a conflict names the stored state."""
+    if isinstance(error, Conflict) and error.current:
+        return {"current": error.current}
+    return {"json": error.fields} if error.fields else None
 
 
 class ProblemSchema(ma.Schema):
@@ -86,7 +126,13 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(error: DomainError):
         retry_after = getattr(error, "retry_after", None)
         headers = {"Retry-After": str(retry_after)} if retry_after else None
-        return problem(error.status, error.title, error.detail, errors=error.errors, code=error.code, headers=headers)
+        status, title = status_of(error)
+        return problem(status, title, error.detail, errors=domain_problem_errors(error), code=error.code,
+                       headers=headers)
+
+    @app.errorhandler(HttpProblem)
+    def http_problem(error: HttpProblem):
+        return problem(error.status, error.title, error.detail, errors=error.errors)
 
     @app.errorhandler(DataError)
     def data_error(error: DataError):

@@ -9,8 +9,8 @@ from datetime import datetime
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from api.core.errors import HttpProblem
 from api.core.schemas import RequestSchema
-from wellbeing.core.errors import Invalid
 from wellbeing.core.pagination import Page
 
 
@@ -42,7 +42,8 @@ def decode_cursor(cursor: str | None) -> tuple | None:
             raise ValueError
         return sort_value, id_value
     except (ValueError, TypeError, KeyError):
-        raise Invalid("The cursor is not valid.", errors={"query": {"cursor": ["Invalid cursor."]}}) from None
+        raise HttpProblem(422, "Unprocessable content", "The cursor is not valid.",
+                          errors={"query": {"cursor": ["Invalid cursor."]}}) from None
 
 
 def page_body(page: Page) -> dict:

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from api.core.auth import login_required
+from api.core.errors import HttpProblem
 from api.core.extensions import Blueprint
 from api.core.language import request_language
 from api.trends.schemas import (
@@ -22,7 +23,6 @@ from api.trends.schemas import (
 )
 from wellbeing.core.charts import CONTENT_TYPES
 from wellbeing.core.db import db
-from wellbeing.core.errors import DomainError
 from wellbeing.models import Organization
 from wellbeing.trends import charts, read
 from wellbeing.trends.visibility import visibility
@@ -36,7 +36,8 @@ def narrow(schema: type) -> Callable:
         def wrapper(*args, **kwargs):
             unknown = sorted(set(request.args) - allowed)
             if unknown:
-                raise DomainError("Only these query parameters are accepted: " + (", ".join(sorted(allowed)) or "none"),
+                accepted = ", ".join(sorted(allowed)) or "none"
+                raise HttpProblem(400, "Bad request", f"Only these query parameters are accepted: {accepted}",
                                   errors={"query": {name: ["Unknown parameter."] for name in unknown}})
             return view(*args, **kwargs)
         return wrapper

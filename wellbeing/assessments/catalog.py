@@ -64,7 +64,7 @@ def set_enabled(session: Session, admin: User, ids: Sequence[str], now: datetime
     catalog = instrument_catalog()
     unknown = {str(index): [f"Unknown instrument {value!r}."] for index, value in enumerate(ids) if value not in catalog}
     if unknown:
-        raise Invalid("Some instruments do not exist.", errors={"json": {"enabled": unknown}}, code="unknown_instrument")
+        raise Invalid("Some instruments do not exist.", fields={"enabled": unknown}, code="unknown_instrument")
     # Row lock on the organization: two admins saving at once replace the decisions one after the other.
     session.execute(select(Organization.id).where(Organization.id == admin.org_id).with_for_update(key_share=True))
     session.execute(delete(OrgInstrument).where(OrgInstrument.org_id == admin.org_id))

@@ -94,10 +94,10 @@ def _offered(session: Session, org_id: str, instrument_id: str) -> Instrument:
     instrument = catalog.instrument_catalog().get(instrument_id)
     if instrument is None:
         raise Invalid(f"Unknown instrument {instrument_id!r}.",
-                      errors={"json": {"instrument": ["Unknown instrument."]}}, code="unknown_instrument")
+                      fields={"instrument": ["Unknown instrument."]}, code="unknown_instrument")
     if instrument_id not in catalog.enabled_ids(session, org_id):
         raise Invalid(f"The instrument {instrument_id!r} is not enabled in your organization.",
-                      errors={"json": {"instrument": ["Not enabled in your organization."]}},
+                      fields={"instrument": ["Not enabled in your organization."]},
                       code="instrument_disabled")
     return instrument
 
@@ -111,14 +111,14 @@ def _completed_at(value: datetime | None, now: datetime) -> datetime:
         message = "Must not lie more than 5 minutes in the future."
     else:
         return value
-    raise Invalid(f"completed_at: {message}", errors={"json": {"completed_at": [message]}}, code="completed_at_out_of_range")
+    raise Invalid(f"completed_at: {message}", fields={"completed_at": [message]}, code="completed_at_out_of_range")
 
 
 def _answers_invalid(error: AnswerError) -> Invalid:
     """The scorer's per-item errors under json.answers, with a detail that names each item."""
-    general = error.errors.get("answers")
+    general = error.fields.get("answers")
     if general is not None:
-        return Invalid(f"answers: {general[0]}", errors={"json": {"answers": general}}, code="invalid_answers")
-    named = "; ".join(f"item {item}: {' '.join(messages)}" for item, messages in error.errors.items())
-    return Invalid(f"Some answers cannot be scored: {named}.", errors={"json": {"answers": error.errors}},
+        return Invalid(f"answers: {general[0]}", fields={"answers": general}, code="invalid_answers")
+    named = "; ".join(f"item {item}: {' '.join(messages)}" for item, messages in error.fields.items())
+    return Invalid(f"Some answers cannot be scored: {named}.", fields={"answers": error.fields},
                    code="invalid_answers")

@@ -14,12 +14,12 @@ UNKNOWN = "unknown item"
 
 
 class AnswerError(Invalid):
-    """Answers that cannot be scored; `errors` maps each offending item id to its messages (422)."""
+    """Answers that cannot be scored; `fields` maps each offending item id (or "answers") to its messages."""
 
-    errors: dict[str, list[str]]
+    fields: dict[str, list[str]]
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("Some answers cannot be scored.", errors=errors, code="invalid_answers")
+        super().__init__("Some answers cannot be scored.", fields=errors, code="invalid_answers")
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ MAX_AHEAD = timedelta(days=366)
 def _check_time(starts_at: datetime, now: datetime) -> None:
     if not now < starts_at <= now + MAX_AHEAD:
         raise Invalid("The appointment must start in the future, within a year.",
-                      errors={"json": {"starts_at": ["Must be in the future and within a year."]}})
+                      fields={"starts_at": ["Must be in the future and within a year."]})
 
 
 def _check_counselor_free(session: Session, counselor_id: str, starts_at: datetime, ends_at: datetime,
@@ -71,7 +71,7 @@ def _counselor(session: Session, hr: User, counselor_id: str | None) -> User:
     counselor = session.get(User, counselor_id)
     if counselor is None or counselor.org_id != hr.org_id or counselor.role != "hr":
         raise Invalid("The counselor must be an HR member of your organization.",
-                      errors={"json": {"counselor_id": ["Not an HR member of your organization."]}})
+                      fields={"counselor_id": ["Not an HR member of your organization."]})
     return counselor
 
 
@@ -113,7 +113,7 @@ def update_appointment(session: Session, hr: User, appointment_id: str, changes:
     appointment, case = appointment_for_hr(session, hr, appointment_id)
     if "state" in changes and ("starts_at" in changes or "duration_minutes" in changes):
         raise Invalid("Either reschedule or record an outcome, not both.",
-                      errors={"json": {"state": ["Not together with a new time."]}})
+                      fields={"state": ["Not together with a new time."]})
     if "state" in changes:
         _record_outcome(session, appointment, case, changes["state"], now)
     elif "starts_at" in changes or "duration_minutes" in changes:

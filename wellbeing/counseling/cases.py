@@ -70,7 +70,7 @@ def open_case_by_hr(session: Session, hr: User, data: dict, case_id: str | None,
         raise NotFound("No such agent.")
     if not consents_to_followup(session, agent.id):
         raise Invalid("This agent has not consented to HR follow-up.", code="no_consent",
-                      errors={"json": {"user_id": ["The agent has not consented to HR follow-up."]}})
+                      fields={"user_id": ["The agent has not consented to HR follow-up."]})
 
     def build() -> CounselingCase:
         return CounselingCase(id=case_id or new_id(), org_id=hr.org_id, user_id=agent.id, opened_by="hr",
@@ -125,7 +125,7 @@ def set_follow_up(session: Session, case: CounselingCase, hr: User, day: date | 
     today = now.astimezone(ZoneInfo(hr.timezone)).date()
     if day is not None and not today <= day <= today + FOLLOW_UP_HORIZON:
         raise Invalid("The follow-up date must be today or later, within a year.",
-                      errors={"json": {"next_follow_up_on": ["Choose a day from today to a year ahead."]}})
+                      fields={"next_follow_up_on": ["Choose a day from today to a year ahead."]})
     case.next_follow_up_on = day
     record_event(session, case, "follow_up_set" if day else "follow_up_cleared", "hr", now,
                  **({"next_follow_up_on": day.isoformat()} if day else {}))

@@ -21,7 +21,7 @@ ACTIVE_STATES = ("proposed", "accepted", "reschedule_requested")
 def check_reason_category(category: str | None) -> None:
     """A known reason category (or none)."""
     if category is not None and category not in REASON_CATEGORIES:
-        raise Invalid("Unknown reason category.", errors={"json": {"reason_category": ["Unknown category."]}})
+        raise Invalid("Unknown reason category.", fields={"reason_category": ["Unknown category."]})
 
 
 def hr_visible() -> ColumnElement[bool]:

@@ -73,7 +73,7 @@ def check_entry(data: Mapping[str, Any], now: datetime) -> None:
     if errors:
         code = "occurred_at_out_of_range" if set(errors) == {"occurred_at"} else "invalid_entry"
         raise Invalid("The entry breaks a diary rule: " + "; ".join(f"{k}: {v[0]}" for k, v in errors.items()),
-                      errors={"json": errors}, code=code)
+                      fields=errors, code=code)
 
 
 def _window_error(moment: datetime, now: datetime) -> str | None:
@@ -207,7 +207,7 @@ def create_batch(session: Session, user: User, items: list[tuple[Mapping[str, An
                 results[position] = _replayed(session, user, entry_id, fingerprint)
                 continue
         except (Invalid, Conflict) as error:
-            results[position] = BatchResult(entry_id, "error", errors=(error.errors or {}).get("json"), code=error.code)
+            results[position] = BatchResult(entry_id, "error", errors=error.fields, code=error.code)
             continue
         entry = _build(user, data, entry_id or new_id(), keyring, now)
         entry.request_fingerprint = fingerprint
@@ -246,7 +246,7 @@ def _insert_fresh(session: Session, user: User, fresh: list[tuple[int, DiaryEntr
         try:
             stored, was_created = create_entry(session, user, data | {"id": entry.id}, fingerprint, keyring, now)
         except (Invalid, Conflict) as error:
-            results[position] = BatchResult(entry.id, "error", errors=(error.errors or {}).get("json"), code=error.code)
+            results[position] = BatchResult(entry.id, "error", errors=error.fields, code=error.code)
         else:
             results[position] = BatchResult(stored.id, "created" if was_created else "unchanged", entry=stored)
 
@@ -278,7 +278,7 @@ def update_entry(session: Session, user: User, entry_id: str, changes: Mapping[s
     edited_at = changes.get("updated_at") or max(now, entry.client_updated_at + timedelta(milliseconds=1))
     fields = {key: value for key, value in changes.items() if key in EDITABLE}
     if not fields:
-        raise Invalid("Nothing to change: send at least one field.", errors={"json": {"_schema": ["No field to change."]}},
+        raise Invalid("Nothing to change: send at least one field.", fields={"_schema": ["No field to change."]},
                       code="empty_patch")
     if _same_content(entry, fields, keyring):
         return entry
@@ -286,7 +286,7 @@ def update_entry(session: Session, user: User, entry_id: str, changes: Mapping[s
         raise Conflict(
             "A later edit of this entry is already stored (from another device); reload it and edit again.",
             code="edit_conflict",
-            errors={"current": {"revision": entry.revision, "updated_at": entry.client_updated_at.isoformat()}},
+            current={"revision": entry.revision, "updated_at": entry.client_updated_at.isoformat()},
         )
     _apply(entry, fields, keyring)
     entry.client_updated_at = edited_at

@@ -32,7 +32,7 @@ def add_device(session: Session, user: User, data: Mapping[str, Any], fingerprin
         try:
             check_url(data["url"], allow_private)
         except WebhookURLError as error:
-            raise Invalid(f"url: {error}", errors={"json": {"url": [str(error)]}}, code="webhook_url_refused") from None
+            raise Invalid(f"url: {error}", fields={"url": [str(error)]}, code="webhook_url_refused") from None
         new = device_id or new_id()
         return Device(id=new, user_id=user.id, channel=data["channel"], url=data["url"],
                       secret_ciphertext=keyring.encrypt(data["secret"], secret_aad(new)), created_at=now)

@@ -23,7 +23,7 @@ def replace_settings(session: Session, user: User, settings: dict[str, Any], now
     errors = validate_settings(settings)
     if errors:
         named = "; ".join(f"{path}: {messages[0]}" for path, messages in sorted(errors.items()))
-        raise Invalid(f"Invalid prompt settings: {named}.", errors={"json": errors}, code="invalid_prompt_settings")
+        raise Invalid(f"Invalid prompt settings: {named}.", fields=errors, code="invalid_prompt_settings")
     row = settings_row(session, user.id, now)
     row.settings = settings
     row.updated_at = now
