@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from api.core.auth import login_required
+from api.core.charts import chart_response
 from api.diary.schemas import (
     BatchResultsSchema,
     BatchSchema,
@@ -22,7 +23,7 @@ from api.core.idempotency import created, fingerprint
 from api.core.keyring import keyring
 from api.core.language import request_language
 from api.core.pagination import decode_cursor, page_body, page_schema
-from wellbeing.core.charts import CONTENT_TYPES, chart_etag
+from wellbeing.core.charts import chart_etag
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.diary import charts, entries, insights
@@ -103,12 +104,7 @@ class DiaryInsights(MethodView):
 def _chart(fmt: str, args) -> Response:
     lang = request_language()
     days = insights.chart_days(db.session, current_user.id, current_user.timezone, utcnow(), args["days"])
-    etag = chart_etag("mood", days, lang, fmt)
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "private, no-cache", "Vary": "Accept-Language, Authorization"}
-    if etag in {tag.strip().removeprefix("W/").strip('"') for tag in request.headers.get("If-None-Match", "").split(",")}:
-        return Response(status=304, headers=headers)
-    body = charts.mood_chart(days, lang, fmt)
-    return Response(body, mimetype=CONTENT_TYPES[fmt], headers=headers)
+    return chart_response(chart_etag("mood", days, lang, fmt), fmt, lambda: charts.mood_chart(days, lang, fmt))
 
 
 @blp.route("/chart.png")

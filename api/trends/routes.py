@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from api.core.auth import login_required
+from api.core.charts import chart_response
 from api.core.errors import HttpProblem
 from api.core.extensions import Blueprint
 from api.core.language import request_language
@@ -21,7 +22,6 @@ from api.trends.schemas import (
     TeamTrendsSchema,
     VisibilitySchema,
 )
-from wellbeing.core.charts import CONTENT_TYPES
 from wellbeing.core.db import db
 from wellbeing.models import Organization
 from wellbeing.trends import charts, read
@@ -75,14 +75,7 @@ def _chart(team_id: str, args: dict, fmt: str) -> Response:
     lang = request_language()
     title = charts.chart_title(team.name, args["metric"], lang)
     etag = charts.chart_etag(body["series"], args["metric"], title, lang, fmt)
-    headers = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Accept-Language"}
-    if request.if_none_match.contains(etag):
-        response = Response(status=304, headers=headers)
-    else:
-        etag, image = charts.team_chart(body["series"], args["metric"], title, lang, fmt)
-        response = Response(image, mimetype=CONTENT_TYPES[fmt], headers=headers)
-    response.set_etag(etag)
-    return response
+    return chart_response(etag, fmt, lambda: charts.team_chart(body["series"], args["metric"], title, lang, fmt)[1])
 
 
 @blp.route("/teams/<team_id>/trends.png")
