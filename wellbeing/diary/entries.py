@@ -134,9 +134,8 @@ def insert_entries(session: Session, entries: list[DiaryEntry]) -> bool:
     The hot write path: no unit-of-work bookkeeping and no re-read; the objects stay as built (transient)
     and serve the response. On a unique-key clash nothing is stored and the caller settles each entry.
     """
-    rows = [{key: getattr(entry, key) for key in _ENTRY_COLUMNS} for entry in entries]
-    tags = [{key: (entry.id if key == "entry_id" else getattr(tag, key)) for key in _TAG_COLUMNS}
-            for entry in entries for tag in entry.tags]
+    rows = [_entry_row(entry) for entry in entries]
+    tags = [tag for entry in entries for tag in _tag_rows(entry)]
     try:
         session.execute(DiaryEntry.__table__.insert(), rows)
         if tags:
@@ -146,6 +145,16 @@ def insert_entries(session: Session, entries: list[DiaryEntry]) -> bool:
         session.rollback()
         return False
     return True
+
+
+def _entry_row(entry: DiaryEntry) -> dict[str, Any]:
+    """A built entry as the column values of its INSERT."""
+    return {key: getattr(entry, key) for key in _ENTRY_COLUMNS}
+
+
+def _tag_rows(entry: DiaryEntry) -> list[dict[str, Any]]:
+    """A built entry's tags as the column values of their INSERT."""
+    return [{key: (entry.id if key == "entry_id" else getattr(tag, key)) for key in _TAG_COLUMNS} for tag in entry.tags]
 
 
 @functools.cache
@@ -165,13 +174,11 @@ def _insert_unless_deleted(session: Session, entry: DiaryEntry) -> bool | None:
     did in two (and on SQLite, under the write lock).
     """
     try:
-        inserted = session.execute(_insert_unless_deleted_stmt(),
-                                   {key: getattr(entry, key) for key in _ENTRY_COLUMNS}).first()
+        inserted = session.execute(_insert_unless_deleted_stmt(), _entry_row(entry)).first()
         if inserted is None:
             session.rollback()
             return None
-        tags = [{key: (entry.id if key == "entry_id" else getattr(tag, key)) for key in _TAG_COLUMNS}
-                for tag in entry.tags]
+        tags = _tag_rows(entry)
         if tags:
             session.execute(DiaryTag.__table__.insert(), tags)
         session.commit()
