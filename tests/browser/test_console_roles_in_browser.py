@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import now_utc
 from tests.helpers import PASSWORD
-from tests.trends_helpers import AFTER_MARCH, SINCE, add_snapshot, make_agent
+from tests.trends.helpers import AFTER_MARCH, SINCE, add_snapshot, make_agent
 from wellbeing.models import CounselingAppointment, CounselingCase, OrgInstrument, Organization, Team
 from wellbeing.trends.release import release_due_periods
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.console.helpers import browser, heading, post_form, sign_in, text
-from tests.trends_helpers import AFTER_MARCH, SINCE, add_snapshot, make_agent
+from tests.trends.helpers import AFTER_MARCH, SINCE, add_snapshot, make_agent
 from wellbeing.models import OrgInstrument, Organization, Team
 from wellbeing.trends.release import release_due_periods
 

@@ -14,7 +14,7 @@ import time_machine
 
 from tests.conftest import now_utc
 from tests.console.helpers import browser, csrf_of, sign_in
-from tests.prompt_helpers import add_prompt
+from tests.prompts.helpers import add_prompt
 
 PRINCIPALS = ("agent", "agent2", "supervisor", "supervisor_b", "hr", "admin", "other_admin",
               "anonymous", "expired", "api_key")

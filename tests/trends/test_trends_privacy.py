@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.trends_helpers import (
+from tests.trends.helpers import (
     AFTER_MARCH,
     SINCE,
     add_snapshot,
@@ -65,7 +65,7 @@ def test_exact_differencing_across_a_team_move_would_reveal_the_leaver(session):
 def test_differencing_the_released_months_pins_the_leaver_no_better_than_the_laplace_bound(session):
     # The attacker knows the other nine and reads even the raw noisy sums of both months. The estimate's
     # error is the difference of two discrete Laplace(20) draws: P(|error| <= 10) = 0.253 exactly
-    # (tests/test_privacy_attacks.py). 4 SE over it fails by chance with probability 3e-5.
+    # (tests/trends/test_privacy_attacks.py). 4 SE over it fails by chance with probability 3e-5.
     rng = random.Random(6)
     trials, hits, bound = 150, 0, 0.253
     for _ in range(trials):

@@ -8,7 +8,7 @@ import time_machine
 from sqlalchemy import select
 
 from tests.helpers import assert_problem
-from tests.prompt_helpers import API, MONDAY, SECRET, add_prompt
+from tests.prompts.helpers import API, MONDAY, SECRET, add_prompt
 from wellbeing.models import Device, Prompt, PromptSettings
 from wellbeing.prompts.schedule import default_prompt_settings
 

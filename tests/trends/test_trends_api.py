@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.helpers import assert_problem
-from tests.trends_helpers import AFTER_MARCH, SINCE, add_snapshot, make_agent
+from tests.trends.helpers import AFTER_MARCH, SINCE, add_snapshot, make_agent
 from wellbeing.models import Organization, Team, TrendCell
 from wellbeing.trends.release import release_due_periods
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from tests.prompt_helpers import API
+from tests.prompts.helpers import API
 from wellbeing.core.db import db
 from wellbeing.models import Prompt, User
 from wellbeing.prompts.schedule import plan_prompts

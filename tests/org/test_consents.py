@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.counseling_helpers import API, T0, pinned, set_consents
+from tests.counseling.helpers import API, T0, pinned, set_consents
 from tests.helpers import assert_problem
 from wellbeing.org.consents import POLICY_VERSION, has_consent
 from wellbeing.models import ConsentChange

@@ -5,7 +5,7 @@ import itertools
 import uuid
 from datetime import timedelta
 
-from tests.counseling_helpers import (
+from tests.counseling.helpers import (
     API, T0, answer, hr_patch_appointment, iso, pinned, propose, proposed, self_refer, set_timezone,
 )
 from tests.helpers import PASSWORD, assert_problem

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from tests.conftest import now_utc
-from tests.counseling_helpers import API, hr_patch_appointment, iso, proposed, self_refer, set_consents
+from tests.counseling.helpers import API, hr_patch_appointment, iso, proposed, self_refer, set_consents
 from tests.helpers import assert_problem
 from wellbeing.models import AccessLogEntry
 

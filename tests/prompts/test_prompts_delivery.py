@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.core.keyring import keyring
 from tests.helpers import assert_problem
-from tests.prompt_helpers import API, MONDAY, SECRET, Receiver, add_prompt
+from tests.prompts.helpers import API, MONDAY, SECRET, Receiver, add_prompt
 from wellbeing.core.db import db
 from wellbeing.models import CallEvent, Device, Prompt, PromptDelivery
 from wellbeing.prompts.dispatch import Channel, claim_due, dispatch_due, expire_stale

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from tests.conftest import now_utc
-from tests.counseling_helpers import API, hr_open, iso, proposed, self_refer, set_consents
+from tests.counseling.helpers import API, hr_open, iso, proposed, self_refer, set_consents
 from tests.helpers import PASSWORD, assert_problem
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.core.crypto import parse_data_keys

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.counseling_helpers import T0
-from tests.prompt_helpers import API, add_prompt
+from tests.counseling.helpers import T0
+from tests.prompts.helpers import API, add_prompt
 from wellbeing import data_rights, demo
 from wellbeing.core.db import db
 from wellbeing.models import CallEvent, Prompt, PromptSettings, User

@@ -14,12 +14,12 @@ from sqlalchemy import func, insert, select
 
 from api.core.keyring import keyring
 from tests.conftest import now_utc
-from tests.prompt_helpers import API, MONDAY, SECRET, Receiver
+from tests.prompts.helpers import API, MONDAY, SECRET, Receiver
 from wellbeing.core.db import db, new_id
 from wellbeing.models import Prompt
 from wellbeing.prompts.dispatch import Channel, dispatch_due
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _device(world, url: str, key: str) -> None:

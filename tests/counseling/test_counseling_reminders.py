@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.counseling_helpers import (
+from tests.counseling.helpers import (
     API, T0, answer, hr_patch_appointment, iso, pinned, proposed, self_refer, set_timezone,
 )
 from wellbeing.counseling.reminders import due_reminders, send_counseling_reminders

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.counseling_helpers import API
+from tests.counseling.helpers import API
 from wellbeing import demo
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db

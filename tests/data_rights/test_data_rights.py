@@ -13,12 +13,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.conftest import now_utc
-from tests.counseling_helpers import (
+from tests.counseling.helpers import (
     API, T0, answer, hr_patch_appointment, pinned, proposed, self_refer, set_consents,
 )
 from tests.helpers import assert_problem
 from api.core.keyring import keyring
-from tests.prompt_helpers import SECRET, Receiver, add_prompt
+from tests.prompts.helpers import SECRET, Receiver, add_prompt
 from wellbeing import data_rights
 from wellbeing.prompts.dispatch import Channel, dispatch_due
 from wellbeing.counseling.cases import open_case_from_alert

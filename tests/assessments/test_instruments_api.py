@@ -170,7 +170,7 @@ def test_the_agent_catalog_is_for_agents(world, who):
 @pytest.fixture
 def tiny_in_catalog(tmp_path, monkeypatch):
     """The shipped catalog plus the test-only `tiny` instrument, loaded from its own file in a temporary directory."""
-    from tests.test_instruments_catalog import TINY, write
+    from tests.assessments.test_instruments_catalog import TINY, write
     from wellbeing.assessments import catalog as enabled_instruments
     from wellbeing.assessments.instruments import load_catalog
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.trends_helpers import (
+from tests.trends.helpers import (
     AFTER_MARCH,
     SINCE,
     add_snapshot,

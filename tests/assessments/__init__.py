@@ -1,0 +1,1 @@
+"""Tests of the assessments feature (wellbeing/assessments and api/assessments)."""

@@ -1,0 +1,1 @@
+"""Tests of the shared plumbing: errors, crypto, health, limits, migrations, the command line, the scheduler, charts."""

@@ -1,0 +1,1 @@
+"""Tests of the counseling feature (wellbeing/counseling and api/counseling)."""

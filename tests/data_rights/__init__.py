@@ -1,0 +1,1 @@
+"""Tests of the data_rights feature (wellbeing/data_rights and api/data_rights)."""

@@ -1,0 +1,1 @@
+"""Tests of the diary feature (wellbeing/diary and api/diary)."""

@@ -1,0 +1,1 @@
+"""Tests of the org feature (wellbeing/org and api/org)."""

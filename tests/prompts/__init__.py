@@ -1,0 +1,1 @@
+"""Tests of the prompts feature (wellbeing/prompts and api/prompts)."""

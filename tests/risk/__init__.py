@@ -1,0 +1,1 @@
+"""Tests of the risk feature (wellbeing/risk and api/risk)."""

@@ -1,0 +1,1 @@
+"""Tests of the trends feature (wellbeing/trends and api/trends)."""
