@@ -116,9 +116,9 @@ def _completed_at(value: datetime | None, now: datetime) -> datetime:
 
 def _answers_invalid(error: AnswerError) -> Invalid:
     """The scorer's per-item errors under json.answers, with a detail that names each item."""
-    general = error.fields.get("answers")
+    general = error.errors.get("answers")
     if general is not None:
         return Invalid(f"answers: {general[0]}", fields={"answers": general}, code="invalid_answers")
-    named = "; ".join(f"item {item}: {' '.join(messages)}" for item, messages in error.fields.items())
-    return Invalid(f"Some answers cannot be scored: {named}.", fields={"answers": error.fields},
+    named = "; ".join(f"item {item}: {' '.join(messages)}" for item, messages in error.errors.items())
+    return Invalid(f"Some answers cannot be scored: {named}.", fields={"answers": error.errors},
                    code="invalid_answers")

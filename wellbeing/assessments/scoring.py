@@ -14,12 +14,13 @@ UNKNOWN = "unknown item"
 
 
 class AnswerError(Invalid):
-    """Answers that cannot be scored; `fields` maps each offending item id (or "answers") to its messages."""
+    """Answers that cannot be scored; `errors` maps each offending item id (or "answers") to its messages."""
 
-    fields: dict[str, list[str]]
+    errors: dict[str, list[str]]
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("Some answers cannot be scored.", fields=errors, code="invalid_answers")
+        self.errors = errors
 
 
 @dataclass(frozen=True)
