@@ -78,7 +78,7 @@ def _fill(session, agents: int, teams: int, months: int) -> tuple[str, list[str]
             score = round(min(max(rng.gauss(base, 10), 0), 100), 1)
             snapshots.append({"user_id": uid, "computed_at": at, "level": "moderate", "score": score,
                               "unrounded_score": score, "factors": [], "flags": [], "confidence": 1.0,
-                              "model_version": "bench", "inputs": {}})
+                              "model_version": "bench", "inputs": {}, "expires_at": at + timedelta(days=35)})
             at += timedelta(days=rng.uniform(5, 15))
     for model, rows in ((User, users), (TeamMembership, members), (Consent, consents), (ConsentChange, changes),
                         (RiskSnapshot, snapshots)):

@@ -70,8 +70,15 @@ def sign_in():
     if not me.ok:
         return api_failure(me)
     if me.body["role"] not in HOME:
+        # Agents work in the phone app; before they go, the console tells them what their privacy promise has cost
+        # this month (their own figure, shown once, to them alone).
+        visibility = api().get("/me/visibility")
         api().sign_out()
         state.end()
+        if visibility.ok and visibility.body.get("budget"):
+            month = visibility.body["budget"][-1]
+            flash(gettext("This month, %(spent)s of %(limit)s used on figures that may include you.",
+                          spent=_epsilon(month["epsilon_spent"]), limit=_epsilon(month["epsilon_limit"])), "info")
         return redirect(url_for(".for_agents"))
     return redirect(safe_next(request.form.get("next")) or url_for(HOME[me.body["role"]]))
 
@@ -100,3 +107,8 @@ def language():
 def for_agents():
     """Agents work in the phone app; the console tells them so."""
     return render("console/for_agents.html")
+
+
+def _epsilon(value: float) -> str:
+    """An epsilon as people read it: 3.0, 1.5, 0.38."""
+    return f"{value:.1f}" if value * 10 == int(value * 10) else f"{value:.2f}"

@@ -22,6 +22,7 @@ from api.trends.schemas import (
     TeamTrendsSchema,
     VisibilitySchema,
 )
+from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.models import Organization
 from wellbeing.trends import charts, read
@@ -122,4 +123,4 @@ class Visibility(MethodView):
     @blp.response(200, VisibilitySchema)
     def get(self, args):
         """What the agent's supervisor can see about their team, and why no one can see them"""
-        return visibility(db.session, current_user, request_language())
+        return visibility(db.session, current_user, request_language(), utcnow())

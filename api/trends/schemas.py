@@ -50,16 +50,38 @@ class GroupSchema(ma.Schema):
     series = fields.List(fields.Nested(PointSchema))
 
 
+class FormedFromSchema(ma.Schema):
+    monthly_cells = fields.Integer(metadata={"description": "released monthly cells summed in"})
+    weekly_teams = fields.Integer(metadata={"description": "teams released by weeks, each counted once as the "
+                                                          "mean of its weeks that start in the month"})
+    weeks_averaged = fields.Integer(metadata={"description": "released weekly cells those means were taken over"})
+    pooled_cell = fields.String(metadata={
+        "description": "the pooled cell of small teams this month: released, suppressed (its people are in no "
+                       "published figure), or none (no team was pooled)"})
+
+
+class OrgPointSchema(PointSchema):
+    formed_from = fields.Nested(FormedFromSchema, metadata={"description": "how the organization figure was formed"})
+
+
 class OrgTrendsSchema(ma.Schema):
     metric = fields.String()
     roster_min = fields.Integer()
     epsilon_per_month = fields.Float()
     groups = fields.List(fields.Nested(GroupSchema))
-    organization = fields.List(fields.Nested(PointSchema))
+    organization = fields.List(fields.Nested(OrgPointSchema))
 
 
 class LatestSchema(PointSchema):
     metric = fields.String()
+
+
+class BudgetMonthSchema(ma.Schema):
+    month = fields.Date(metadata={"description": "the first day of the month (organization time zone)"})
+    epsilon_spent = fields.Float()
+    epsilon_limit = fields.Float()
+    kinds = fields.List(fields.String(), metadata={
+        "description": "kinds of figures that spent it: team_monthly, team_weekly, pooled"})
 
 
 class VisibilitySchema(ma.Schema):
@@ -71,4 +93,7 @@ class VisibilitySchema(ma.Schema):
     min_noisy_count = fields.Integer()
     epsilon_per_month = fields.Float()
     latest = fields.Nested(LatestSchema, allow_none=True)
+    budget = fields.List(fields.Nested(BudgetMonthSchema), metadata={
+        "description": "each of the last 12 months, oldest first: the epsilon spent on released figures that "
+                       "could include the caller, against the limit"})
     statements = fields.List(fields.String())

@@ -197,3 +197,19 @@ def test_day_points_group_entries_by_the_users_local_day():
         DayPoint(date(2026, 3, 3), 0.0, 1, False),  # neutral counts as 0
         DayPoint(date(2026, 3, 4), None, 0, False),
     ]
+
+
+def test_a_series_with_nothing_released_says_why_instead_of_drawing_empty_axes(monkeypatch):
+    said = []
+    monkeypatch.setattr("wellbeing.trends.charts.draw_empty", lambda ax, message: said.append(message))
+    jan, feb = (date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 2, 1), date(2026, 2, 28))
+    pooled = [TrendPoint(*jan, "pooled"), TrendPoint(*feb, "pooled")]
+    too_few = [TrendPoint(*jan, "pooled"), TrendPoint(*feb, "suppressed")]
+    for series in (pooled, too_few, []):
+        trend_chart(series, "en", "svg", "Team")
+    trend_chart(pooled, "zh-CN", "png", "团队")
+    assert said == ["Nothing to show yet: the team is pooled with other small teams",
+                    "Nothing to show yet: too few contributed", "No published periods yet",
+                    "暂无可显示的数据：该团队与其他小团队合并计算"]
+    trend_chart([TrendPoint(*jan, "released", 40.0, 3.0), TrendPoint(*feb, "pooled")], "en", "svg", "Team")
+    assert len(said) == 4  # a series with a released value is drawn

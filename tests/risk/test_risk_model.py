@@ -251,3 +251,18 @@ def test_summarize_diary_counts_the_last_14_days_only():
 
 def test_summarize_empty_diary():
     assert summarize_diary([], NOW) == DiarySignals(0, 0.0, None, 0)
+
+
+def test_a_result_expires_when_the_first_input_it_used_leaves_its_recency_window():
+    # CBI of 10 days ago (window 35), WHO-5 of 15 days ago (21), a stale PSS-10 (40 days, window 35) left out.
+    result = risk(cbi_work=timed(60, days=10), who5_percent=timed(40, days=15), pss10=timed(30, days=40))
+    assert result.expires_at == ago(15) + timedelta(days=21)  # the WHO-5 ages out first
+    only_cbi = risk(cbi_work=timed(60, days=10), cbi_client=timed(20, days=30))
+    assert only_cbi.expires_at == ago(30) + timedelta(days=35)  # either CBI scale ageing changes the result
+    assert risk().expires_at is None  # nothing used, nothing to expire
+
+
+def test_a_flag_without_a_score_expires_with_its_phq4():
+    result = risk(phq4=Phq4Screen(4, 0, ago(5)))
+    assert result.level == "insufficient_data" and result.flags == ("phq4_anxiety_positive",)
+    assert result.expires_at == ago(5) + timedelta(days=21)

@@ -40,10 +40,13 @@ def make_agent(session, org: Organization, team: Team | None, consent: bool = Tr
     return user
 
 
-def add_snapshot(session, user: User, at: datetime, score: float | None) -> None:
+def add_snapshot(session, user: User, at: datetime, score: float | None, expires_at: datetime | None = None) -> None:
+    """A stored result; unless told otherwise it stays current for 120 days (through every month the tests release)."""
+    if score is not None and expires_at is None:
+        expires_at = at + timedelta(days=120)
     session.add(RiskSnapshot(user_id=user.id, computed_at=at, level="moderate" if score is not None else
                              "insufficient_data", score=score, unrounded_score=score, factors=[], flags=[],
-                             confidence=1.0, model_version="test", inputs={}))
+                             confidence=1.0, model_version="test", inputs={}, expires_at=expires_at))
 
 
 def make_team_of(session, org: Organization, name: str, size: int, score: float = 60.0,

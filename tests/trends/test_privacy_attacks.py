@@ -283,9 +283,10 @@ def test_small_teams_share_the_pooled_cell():
     assert assign_cells({"a": 5, "b": 4, "c": 12}) == {"a": "pooled", "b": "pooled", "c": "c"}
 
 
-def test_pool_under_the_floor_absorbs_the_smallest_releasable_team():
+def test_a_pool_under_the_floor_pulls_in_no_team_that_meets_it():
     cells = assign_cells({"a": 3, "b": 2, "c": 12, "d": 9})
-    assert cells == {"a": "pooled", "b": "pooled", "c": "c", "d": "pooled"}
+    assert cells == {"a": "pooled", "b": "pooled", "c": "c", "d": "d"}
+    assert plan_cells(3 + 2).cells == ()  # the pool of 5 releases nothing
 
 
 def test_organization_too_small_for_any_cell_releases_nothing():

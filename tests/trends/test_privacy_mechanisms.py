@@ -151,10 +151,10 @@ def test_denominator_is_clipped_to_the_roster():
     assert figures.participation == 1.0
 
 
-def test_denominator_floor_is_half_the_roster():
+def test_denominator_is_the_noisy_count_never_a_share_of_the_roster():
     figures = publish(NoisyAnswers(count=6, centred_sum=80), MONTHLY_SCALES, 20, MONTH_8).figures
-    assert figures.burnout_risk == 58.0  # 50 + 80 / 10
-    assert figures.participation == 0.3
+    assert figures.burnout_risk == 63.3  # 50 + 80 / 6
+    assert figures.participation == 0.3  # 6 of the 20 on the team
 
 
 def test_mean_is_clipped_to_the_score_range():
@@ -190,7 +190,7 @@ def test_high_risk_share_is_a_band_of_the_noisy_share():
         return publish(answers, NoiseScales(2.0, 25.0, 2.0), 30, MONTH_30).figures.high_risk_share
 
     assert band(30, 6) == "10-25%"  # 6 / 30
-    assert band(10, 6) == "25-50%"  # denominator floored at 15
+    assert band(10, 6) == ">50%"  # 6 / 10: the denominator is the noisy count
     assert band(30, -3) == "<10%"
     assert band(30, 20) == ">50%"
 

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import time_machine
 from sqlalchemy import select
 
 from tests.helpers import assert_problem
 from tests.trends.helpers import AFTER_MARCH, SINCE, add_snapshot, make_agent
-from wellbeing.models import Organization, Team, TrendCell
+from wellbeing.models import ConsentChange, Organization, Team, TeamMembership, TrendCell, User
 from wellbeing.trends.release import release_due_periods
 
 
-def _publish(world, session, size=12, score=60.0):
+def _publish(world, session, size=20, score=60.0):
     """Put `size` consenting agents with risk snapshots in team A since January and release January..March."""
     org = session.get(Organization, world.org_id)
     team = session.get(Team, world.team_a)
@@ -111,6 +112,29 @@ def test_visibility_explains_in_plain_words_in_english_and_chinese(world, sessio
     assert any("never sees your individual answers" in s for s in body["statements"])
     zh = world.client.get("/api/v1/me/visibility", headers={**world.as_("agent"), "Accept-Language": "zh-CN"}).json
     assert zh["language"] == "zh-CN" and any("主管" in s for s in zh["statements"])
+    assert_problem(world.client.get("/api/v1/me/visibility", headers=world.as_("supervisor")), 403)
+
+
+def test_visibility_reports_the_epsilon_spent_on_the_agent_in_each_of_the_last_12_months(world, session):
+    # The world's agent has been on team A, consenting, since January, with a risk result.
+    world.client.put("/api/v1/me/consents", json={"team_aggregates": True, "hr_followup": False},
+                     headers=world.as_("agent"))
+    membership = session.scalar(select(TeamMembership).where(TeamMembership.user_id == world.ids["agent"]))
+    membership.valid_from = SINCE - timedelta(hours=8)
+    session.add(ConsentChange(user_id=world.ids["agent"], consent="team_aggregates", granted=True,
+                              policy_version="1", changed_at=SINCE - timedelta(hours=8)))
+    add_snapshot(session, session.get(User, world.ids["agent"]), SINCE, 70.0)
+    _publish(world, session)
+    with time_machine.travel(AFTER_MARCH, tick=False):  # early April 2026, signed in then
+        body = world.client.get("/api/v1/me/visibility", headers=world.login("agent")).json
+    budget = body["budget"]
+    assert [m["month"] for m in budget][-4:] == ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
+    assert len(budget) == 12 and budget[0]["month"] == "2025-05-01"
+    assert [(m["epsilon_spent"], m["kinds"]) for m in budget[-4:]] == [
+        (3.0, ["team_monthly"]), (3.0, ["team_monthly"]), (3.0, ["team_monthly"]), (0.0, [])]
+    assert all(m["epsilon_limit"] == 3.0 for m in budget)
+    assert body["statements"][-1] == "This month, 0.0 of 3.0 used on figures that may include you."
+    # A supervisor never reads it: the route is the agent's own.
     assert_problem(world.client.get("/api/v1/me/visibility", headers=world.as_("supervisor")), 403)
 
 

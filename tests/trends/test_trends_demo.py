@@ -6,8 +6,9 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 
 from wellbeing import demo
-from wellbeing.models import Team, TrendCell
+from wellbeing.models import Organization, Team, TrendCell, User
 from wellbeing.trends.release import release_due_periods
+from wellbeing.trends.visibility import budget_by_month
 
 
 def test_seed_demo_publishes_trends_across_the_roster_bands(session):
@@ -20,6 +21,23 @@ def test_seed_demo_publishes_trends_across_the_roster_bands(session):
     assert {c.status for c in session.scalars(select(TrendCell).where(TrendCell.cell == tiny))} == {"pooled"}
     assert session.scalar(select(func.count()).select_from(TrendCell).where(TrendCell.granularity == "week")) > 0
     assert release_due_periods(session, summary.org_id, now) == {}
+
+
+def test_the_demo_team_of_12_shows_its_own_monthly_cells_and_no_agent_month_passes_the_limit(session):
+    now = datetime(2026, 11, 20, 3, tzinfo=timezone.utc)
+    summary = demo.seed_demo(session, now)
+    org = session.get(Organization, summary.org_id)
+    twelve = session.scalar(select(Team.id).where(Team.org_id == org.id, Team.name == demo.TEAM_NAMES[1]))
+    monthly = session.scalars(select(TrendCell).where(TrendCell.cell == twelve, TrendCell.granularity == "month",
+                                                      TrendCell.metric == "burnout_risk")).all()
+    # Consent in the demo grows month by month; once 8 of the 12 agree, the team has cells of its own (the old
+    # pooling rule pulled it into the pool of the 5-agent team instead, every month).
+    latest = sorted(monthly, key=lambda c: c.period_start)[-2:]
+    assert [c.status for c in latest] == ["released", "released"]
+    agent = session.scalar(select(User).where(User.email == f"agent2-1@{demo.DEMO_DOMAIN}"))
+    budget = budget_by_month(session, agent.id, org, now)
+    assert len(budget) == 12 and all(m["epsilon_spent"] <= m["epsilon_limit"] == 3.0 for m in budget)
+    assert budget[-2]["epsilon_spent"] == 3.0 and budget[-2]["kinds"] == ["team_monthly"]  # October, Billing
 
 
 def test_release_command_publishes_due_periods_once(flask_cli):

@@ -57,7 +57,7 @@ def test_open_and_grace_day_periods_are_not_released(session):
     assert [c.period_start for c in _cells(session, team.id)] == [JAN, FEB]
 
 
-def test_team_under_roster_min_is_pooled_with_the_smallest_team_so_every_cell_reaches_the_minimum(session):
+def test_a_team_at_the_floor_keeps_its_own_cell_and_a_pool_under_the_floor_is_suppressed(session):
     org = make_org(session)
     tiny, _ = make_team_of(session, org, "Tiny", 5)
     small, _ = make_team_of(session, org, "Small", 12)
@@ -65,17 +65,22 @@ def test_team_under_roster_min_is_pooled_with_the_smallest_team_so_every_cell_re
     session.commit()
     release_due_periods(session, org.id, AFTER_MARCH)
     assert {c.status for c in _cells(session, tiny.id)} == {"pooled"}
-    assert {c.status for c in _cells(session, small.id)} == {"pooled"}
-    assert {c.status for c in _cells(session, large.id)} == {"released"}
+    for team in (small, large):  # their own cells every month (a noisy count under 5 may still hide one)
+        assert "pooled" not in {c.status for c in _cells(session, team.id)}
+        released = session.scalars(select(TrendRelease).where(TrendRelease.cell == team.id)).all()
+        assert sorted(r.period_start for r in released) == [JAN, FEB, MAR]
+        assert all(r.epsilon_micro == 3_000_000 for r in released)
     members = session.scalars(select(TrendPoolMember).where(TrendPoolMember.period_start == JAN)).all()
-    assert {m.team_id: m.roster_size for m in members} == {tiny.id: 5, small.id: 12}
-    pooled = session.scalars(select(TrendRelease).where(TrendRelease.cell == "pooled")).all()
-    assert {r.roster_size for r in pooled} == {17}
-    # Partition: every consenting person-month is in exactly one released cell.
+    assert {m.team_id: m.roster_size for m in members} == {tiny.id: 5}
+    assert session.scalars(select(TrendRelease).where(TrendRelease.cell == "pooled")).all() == []
+    assert {c.status for c in _cells(session, "pooled")} == {"suppressed"}
     for first in (JAN, FEB, MAR):
         rosters = session.scalars(select(TrendRelease.roster_size).where(
             TrendRelease.period_start == first, TrendRelease.granularity == "month")).all()
-        assert sorted(rosters) == [17, 20]
+        assert sorted(rosters) == [12, 20]
+    # The organization figures say that the pooled people are in no published figure.
+    assert {p["formed_from"]["pooled_cell"] for p in organization_series(session, org.id, "burnout_risk")} == {
+        "suppressed"}
 
 
 def test_non_consenting_agents_are_not_in_the_roster(session):

@@ -23,7 +23,7 @@ from wellbeing.core.language import LANGUAGES, Language
 Format = Literal["png", "svg"]
 CONTENT_TYPES: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml"}
 # Bump whenever the drawing changes, so ETags computed from the inputs change with the bytes.
-CHART_VERSION = "1"
+CHART_VERSION = "2"
 
 # The bundled Noto Sans SC makes Chinese render on any machine, with no system fonts and no download.
 font_manager.fontManager.addfont(str(pylopdf_fonts_zh_cn.sans_path()))

@@ -12,7 +12,15 @@ from wellbeing.models.counseling import (
 from wellbeing.models.diary import DiaryEntry, DiaryTag, DiaryTombstone
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
-from wellbeing.models.trends import POOLED_CELL, PrivacyLedger, TrendCell, TrendPeriod, TrendPoolMember, TrendRelease
+from wellbeing.models.trends import (
+    POOLED_CELL,
+    PrivacyLedger,
+    PrivacyPersonLedger,
+    TrendCell,
+    TrendPeriod,
+    TrendPoolMember,
+    TrendRelease,
+)
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "PromptSettings",
     "POOLED_CELL",
     "PrivacyLedger",
+    "PrivacyPersonLedger",
     "RateLimitCounter",
     "RiskSnapshot",
     "Team",

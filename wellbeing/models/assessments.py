@@ -54,6 +54,7 @@ class RiskSnapshot(db.Model):
     __table_args__ = (
         CheckConstraint(
             "level IN ('low', 'moderate', 'high', 'very_high', 'insufficient_data')", name="level_known"),
+        CheckConstraint("score IS NULL OR expires_at IS NOT NULL", name="score_expires"),
         Index("ix_risk_snapshots_user_computed", "user_id", "computed_at"),
     )
 
@@ -68,3 +69,6 @@ class RiskSnapshot(db.Model):
     confidence: Mapped[float] = mapped_column(Float)
     model_version: Mapped[str] = mapped_column(String(40))
     inputs: Mapped[dict] = mapped_column(JSON)  # which scores and diary signals the result was computed from
+    # When the first input it used ages past its recency window: the result is current until then (never
+    # counted as a value after it), and a read or the nightly job recomputes it. Null only without a score.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -32,7 +32,10 @@ class TrendRelease(db.Model):
     period_end: Mapped[date] = mapped_column(Date)  # inclusive
     status: Mapped[str] = mapped_column(String(12))
     metrics: Mapped[str] = mapped_column(String(80))  # comma-separated metrics the cell was planned for
-    roster_size: Mapped[int]
+    roster_size: Mapped[int]  # consenting roster (the plan's input; never published, nor used by a figure)
+    # Agents on the cell's team(s) at the roster instant, consenting or not: the only roster a figure may use.
+    # Null on releases made before it was recorded (their figures used roster_size).
+    public_roster: Mapped[int | None]
     noisy_count: Mapped[int | None]
     noisy_sum: Mapped[int | None]
     noisy_high_risk: Mapped[int | None]
@@ -106,4 +109,30 @@ class PrivacyLedger(db.Model):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     limit_micro: Mapped[int]
     spent_micro: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PrivacyPersonLedger(db.Model):
+    """Micro-epsilon spent in one calendar month on released cells that could include one person.
+
+    Every cell charges each person it may include, in every month its period touches, before it is
+    released; a person who cannot pay is left out of the cell. So for every person and month the
+    spend of all figures that could include them stays within the limit, whatever the team moves.
+    """
+
+    __tablename__ = "privacy_person_ledger"
+    __table_args__ = (
+        CheckConstraint("spent_micro <= limit_micro", name="within_limit"),
+        CheckConstraint("spent_micro = team_monthly_micro + team_weekly_micro + pooled_micro", name="kinds_add_up"),
+        Index("ix_privacy_person_ledger_org_month", "org_id", "month"),
+    )
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    limit_micro: Mapped[int]
+    spent_micro: Mapped[int] = mapped_column(default=0)
+    team_monthly_micro: Mapped[int] = mapped_column(default=0)
+    team_weekly_micro: Mapped[int] = mapped_column(default=0)
+    pooled_micro: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -89,6 +89,9 @@ class RiskResult:
     confidence: float  # share of the nominal weight that had fresh data, 0..1
     flags: tuple[str, ...]  # clinical screen flags (PHQ-4), never part of the score, never for supervisors
     computed_at: datetime
+    # When the first timed input the result used leaves its recency window: the result is current until then.
+    # None when no timed input was used (an insufficient_data result without flags).
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -123,8 +126,9 @@ def compute_risk(inputs: RiskInputs, now: datetime) -> RiskResult:
     present = sum((WEIGHTS[name] for name in terms), Fraction(0))
     flags = _phq4_flags(inputs.phq4, now)
     confidence = round_half_up(present, 2)
+    expires_at = _expiry(inputs, now, bool(flags))
     if "cbi_occupational" not in terms:
-        return RiskResult("insufficient_data", None, None, (), MODEL_VERSION, confidence, flags, now)
+        return RiskResult("insufficient_data", None, None, (), MODEL_VERSION, confidence, flags, now, expires_at)
     score = sum((WEIGHTS[name] * points for name, (_, points) in terms.items()), Fraction(0)) / present
     factors = tuple(
         RiskFactor(name, round_half_up(points, 1), round_half_up(WEIGHTS[name] / present, 4), float(value))
@@ -132,7 +136,17 @@ def compute_risk(inputs: RiskInputs, now: datetime) -> RiskResult:
     )
     burnout1 = terms.get("burnout1", (None, None))[0]
     level = _level(score, terms["cbi_occupational"][0], burnout1)
-    return RiskResult(level, round_half_up(score, 1), float(score), factors, MODEL_VERSION, confidence, flags, now)
+    return RiskResult(level, round_half_up(score, 1), float(score), factors, MODEL_VERSION, confidence, flags, now,
+                      expires_at)
+
+
+def _expiry(inputs: RiskInputs, now: datetime, flagged: bool) -> datetime | None:
+    """The first moment a timed input used now (a fresh score, or a PHQ-4 that raised a flag) ages out."""
+    ends = [timed.completed_at + timedelta(days=spec.window_days) for spec in _TIMED for field in spec.fields
+            if (timed := getattr(inputs, field)) is not None and _fresh(spec, timed, now) is not None]
+    if flagged:
+        ends.append(inputs.phq4.completed_at + timedelta(days=PHQ4_WINDOW_DAYS))
+    return min(ends, default=None)
 
 
 def _fresh_inputs(inputs: RiskInputs, now: datetime) -> dict[str, tuple[Fraction, Fraction]]:

@@ -39,7 +39,7 @@ SCALE_INPUTS = {
 }
 PHQ4 = "phq4"
 MODEL_INSTRUMENTS = frozenset({instrument for instrument, _ in SCALE_INPUTS} | {PHQ4})
-_COMPARED = ("level", "score", "unrounded_score", "factors", "flags", "confidence", "model_version")
+_COMPARED = ("level", "score", "unrounded_score", "factors", "flags", "confidence", "model_version", "expires_at")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def snapshot_from(user_id: str, result: RiskResult, inputs_summary: dict[str, An
         user_id=user_id, computed_at=result.computed_at, level=result.level, score=result.score,
         unrounded_score=result.unrounded_score, factors=[asdict(factor) for factor in result.factors],
         flags=list(result.flags), confidence=result.confidence, model_version=result.model_version,
-        inputs=inputs_summary,
+        inputs=inputs_summary, expires_at=result.expires_at,
     )
 
 

@@ -25,6 +25,8 @@ _ABOVE = re.compile(r"^(?:>|>=|≥)\s*(\d+(?:\.\d+)?)%$")
 TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "no_periods": "No published periods yet",
+        "nothing_pooled": "Nothing to show yet: the team is pooled with other small teams",
+        "nothing_few": "Nothing to show yet: too few contributed",
         "value": "Published value", "margin": "90% noise margin", "period_axis": "Period starting",
         "value_axis": "Value", "suppressed": "Not published: too few contributors",
         "pooled": "Pooled into the organization's figures",
@@ -33,6 +35,8 @@ TEXT: dict[str, dict[str, Any]] = {
     },
     "zh-CN": {
         "no_periods": "还没有已发布的周期",
+        "nothing_pooled": "暂无可显示的数据：该团队与其他小团队合并计算",
+        "nothing_few": "暂无可显示的数据：参与人数不足",
         "value": "已发布数值", "margin": "90% 噪声误差范围", "period_axis": "周期开始日期",
         "value_axis": "数值", "suppressed": "未发布：参与人数不足", "pooled": "已并入机构汇总",
         "metrics": {"burnout_risk": "平均职业倦怠风险（0–100）", "participation": "参与率",
@@ -90,17 +94,27 @@ def trend_chart(series: Sequence[TrendPoint], lang: Language, fmt: Format, title
                 metric: str | None = None) -> bytes:
     """A team's published series with its margin band; suppressed and pooled periods are labelled gaps."""
     text = checked_text(TEXT, lang, fmt)
+    unknown = [point.status for point in series if point.status not in ("released", *GAP_STATUSES)]
+    if unknown:
+        raise ValueError(f"unknown period status {unknown[0]!r}")
     # Fixed margins, not the constrained-layout solver (40% of a render): the tick labels are ISO dates and
     # the numbers 0..100, so the space they need does not vary; the legend sits in the bottom strip.
     with figure(layout=None) as fig:
         fig.subplots_adjust(left=0.09, right=0.98, top=0.92, bottom=0.27)
         ax = fig.add_subplot()
         ax.set_title(title)
-        if series:
+        if any(point.status == "released" and point.value is not None for point in series):
             _draw_trend(fig, ax, series, text, metric)
         else:
-            draw_empty(ax, text["no_periods"])
+            draw_empty(ax, _nothing_to_show(series, text))
         return render(fig, fmt, title)
+
+
+def _nothing_to_show(series: Sequence[TrendPoint], text: dict[str, Any]) -> str:
+    """Why a series has nothing to draw: no period yet, the team pooled throughout, or too few contributors."""
+    if not series:
+        return text["no_periods"]
+    return text["nothing_pooled"] if all(point.status == "pooled" for point in series) else text["nothing_few"]
 
 
 def _draw_trend(fig: Figure, ax: Axes, series: Sequence[TrendPoint], text: dict[str, Any],
@@ -125,8 +139,6 @@ def _draw_trend(fig: Figure, ax: Axes, series: Sequence[TrendPoint], text: dict[
 
 def _value_span(point: TrendPoint) -> tuple[float, float, float] | None:
     """(centre, low, high) of a period's value with its margin or band; None when nothing is drawn."""
-    if point.status not in ("released", *GAP_STATUSES):
-        raise ValueError(f"unknown period status {point.status!r}")
     if point.status != "released" or point.value is None:
         return None
     if isinstance(point.value, str):

@@ -39,23 +39,40 @@ def roster_at(session: Session, org_id: str, at: datetime) -> dict[str, str]:
     return {user: team for user, team in members.items() if granted.get(user)}
 
 
+def headcount_at(session: Session, org_id: str, at: datetime) -> dict[str, int]:
+    """Team id -> agents on the team at `at`, consenting or not: the public roster a supervisor already knows.
+
+    Figures use this, never the consenting roster, so a published number cannot tell how many consented.
+    """
+    return dict(session.execute(
+        select(TeamMembership.team_id, func.count())
+        .join(Team, Team.id == TeamMembership.team_id)
+        .join(User, User.id == TeamMembership.user_id)
+        .where(Team.org_id == org_id, User.role == "agent", TeamMembership.valid_from <= at,
+               or_(TeamMembership.valid_to.is_(None), TeamMembership.valid_to > at))
+        .group_by(TeamMembership.team_id)).all())
+
+
 def _clamped(value) -> object:
     return case((value < 0, 0.0), (value > 100, 100.0), else_=value)
 
 
 def risk_values(org_id: str, start: datetime, end: datetime) -> Select:
-    """(user_id, value): every risk score of the org's users valid at some time in [start, end).
+    """(user_id, value): every risk score of the org's users current at some time in [start, end).
 
-    A snapshot is valid from its computed_at until the user's next snapshot.
+    A snapshot is current from its computed_at until the user's next snapshot or its expiry (the moment its
+    first input aged past the model's recency window), whichever comes first: an inactive agent's last
+    score is not carried into the periods after it went stale.
     """
     valid_to = func.lead(RiskSnapshot.computed_at).over(
         partition_by=RiskSnapshot.user_id, order_by=(RiskSnapshot.computed_at, RiskSnapshot.id))
-    snapshots = (select(RiskSnapshot.user_id, RiskSnapshot.score, valid_to.label("valid_to"))
+    snapshots = (select(RiskSnapshot.user_id, RiskSnapshot.score, RiskSnapshot.expires_at,
+                        valid_to.label("valid_to"))
                  .join(User, User.id == RiskSnapshot.user_id)
                  .where(User.org_id == org_id, RiskSnapshot.computed_at < end)
                  .subquery())
     return (select(snapshots.c.user_id, _clamped(snapshots.c.score).label("value"))
-            .where(snapshots.c.score.is_not(None),
+            .where(snapshots.c.score.is_not(None), snapshots.c.expires_at > start,
                    or_(snapshots.c.valid_to.is_(None), snapshots.c.valid_to > start)))
 
 

@@ -25,7 +25,7 @@ from wellbeing.trends.privacy import (
     Figures,
     NoiseScales,
     NoisyAnswers,
-    combine_cells,
+    combine_monthly,
 )
 
 
@@ -69,24 +69,42 @@ def team_trends(session: Session, org: Organization, team_id: str, metric: str, 
 def as_release(row: TrendRelease) -> CellRelease:
     """A stored release as the post-processing functions take it (no raw data, only the noisy answers)."""
     spec = CellSpec(row.granularity, tuple(row.metrics.split(",")), CellBudget(row.epsilon_micro))
+    # Releases made before the public roster was recorded used the consenting roster in their figures.
+    roster = row.public_roster if row.public_roster is not None else row.roster_size
     return CellRelease(Figures(row.status), NoisyAnswers(row.noisy_count, row.noisy_sum, row.noisy_high_risk),
-                       NoiseScales(row.scale_count, row.scale_sum, row.scale_high_risk), row.roster_size, spec)
+                       NoiseScales(row.scale_count, row.scale_sum, row.scale_high_risk), roster, spec)
 
 
 def organization_series(session: Session, org_id: str, metric: str) -> list[dict]:
-    """The organization's monthly figures: sums of the noisy answers of its released cells (weeks by their Monday)."""
-    by_month: dict[date, list[CellRelease]] = defaultdict(list)
-    rows = session.scalars(select(TrendRelease).where(TrendRelease.org_id == org_id, TrendRelease.status == "released"))
+    """The organization's monthly figures in monthly equivalents, from released cells only, each saying how it
+    was formed: monthly cells as they are, and a team released by weeks once, as the mean of its weeks that start
+    in the month (adding its weeks up would count its people four or five times)."""
+    monthly: dict[date, list[CellRelease]] = defaultdict(list)
+    weekly: dict[date, dict[str, list[CellRelease]]] = defaultdict(lambda: defaultdict(list))
+    rows = session.scalars(select(TrendRelease).where(TrendRelease.org_id == org_id, TrendRelease.status == "released")
+                           .order_by(TrendRelease.period_start, TrendRelease.cell))
     for row in rows:
         if metric in row.metrics.split(","):
-            by_month[row.period_start.replace(day=1)].append(as_release(row))
+            first = row.period_start.replace(day=1)
+            if row.granularity == "week":
+                weekly[first][row.cell].append(as_release(row))
+            else:
+                monthly[first].append(as_release(row))
+    pools = dict(session.execute(select(TrendCell.period_start, TrendCell.status).where(
+        TrendCell.org_id == org_id, TrendCell.cell == POOLED_CELL, TrendCell.granularity == "month",
+        TrendCell.metric == metric)).all())
     months = sorted(set(session.scalars(select(TrendCell.period_start).where(
         TrendCell.org_id == org_id, TrendCell.granularity == "month").distinct())))
     points = []
     for first in months:
         last = date(first.year + first.month // 12, first.month % 12 + 1, 1).toordinal() - 1
-        figures = combine_cells(by_month.get(first, []))
-        points.append({"period_start": first, "period_end": date.fromordinal(last), **figures.point(metric)})
+        teams_by_week = list(weekly[first].values())
+        figures = combine_monthly(monthly.get(first, []), teams_by_week)
+        formed = {"monthly_cells": len(monthly.get(first, [])), "weekly_teams": len(teams_by_week),
+                  "weeks_averaged": sum(len(weeks) for weeks in teams_by_week),
+                  "pooled_cell": pools.get(first, "none")}
+        points.append({"period_start": first, "period_end": date.fromordinal(last), **figures.point(metric),
+                       "formed_from": formed})
     return points
 
 

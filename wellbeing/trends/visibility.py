@@ -1,11 +1,16 @@
 """What an agent's supervisor can see about the agent's team, in plain words and numbers (en, zh-CN)."""
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wellbeing.models import Organization, Team, TrendCell, User
+from wellbeing.models import Organization, PrivacyPersonLedger, Team, TrendCell, User
 from wellbeing.org.consents import has_consent
+from wellbeing.trends.ledger import KINDS
+from wellbeing.trends.privacy.budget import epsilon_to_micro, micro_to_epsilon
 from wellbeing.trends.privacy.release import MIN_NOISY_COUNT
 
 TEXT = {
@@ -25,6 +30,7 @@ TEXT = {
                "{epsilon} per person per month), so no one can work out any one person's answers, not even "
                "by comparing months or teams. Published numbers never change afterwards.",
         "never": "Your supervisor never sees your individual answers, diary, scores or whether you took part.",
+        "budget": "This month, {spent} of {limit} used on figures that may include you.",
     },
     "zh-CN": {
         "consented": "您已同意将您的身心健康数据纳入团队匿名趋势。",
@@ -40,12 +46,14 @@ TEXT = {
                "epsilon {epsilon}），因此任何人都无法推算出某个人的答案，即使比较不同月份或团队也不行。"
                "已发布的数字之后不会再改变。",
         "never": "您的主管永远看不到您个人的回答、日记、分数或您是否参与。",
+        "budget": "本月在可能包含您的数据的已发布数字上已使用 {spent}（上限 {limit}）。",
     },
 }
 
 
-def visibility(session: Session, user: User, lang: str) -> dict:
-    """GET /me/visibility: the latest published figure of the agent's team, the rules, and why no one can see them."""
+def visibility(session: Session, user: User, lang: str, now: datetime) -> dict:
+    """GET /me/visibility: the latest published figure of the agent's team, the rules, why no one can see them,
+    and the privacy budget spent on the caller in each of the last 12 months."""
     text = TEXT[lang]
     org = session.get(Organization, user.org_id)
     consented = has_consent(session, user.id, "team_aggregates")
@@ -65,8 +73,11 @@ def visibility(session: Session, user: User, lang: str) -> dict:
         period = f"{latest.period_start.isoformat()} – {latest.period_end.isoformat()}"
         statements.append(text[latest.status].format(period=period, value=latest.value, margin=latest.margin,
                                                      contributors=latest.approx_contributors))
+    budget = budget_by_month(session, user.id, org, now)
     statements += [text["why"].format(roster_min=org.roster_min, min_count=MIN_NOISY_COUNT, epsilon=epsilon),
-                   text["never"]]
+                   text["never"],
+                   text["budget"].format(spent=_shown(budget[-1]["epsilon_spent"]),
+                                         limit=_shown(budget[-1]["epsilon_limit"]))]
     return {
         "language": lang, "consented": consented, "team_id": team.id if team else None,
         "team_name": team.name if team else None, "roster_min": org.roster_min, "min_noisy_count": MIN_NOISY_COUNT,
@@ -75,5 +86,33 @@ def visibility(session: Session, user: User, lang: str) -> dict:
             "metric": "burnout_risk", "period_start": latest.period_start, "period_end": latest.period_end,
             "status": latest.status, "value": latest.value, "margin": latest.margin,
             "approx_contributors": latest.approx_contributors},
+        "budget": budget,
         "statements": statements,
     }
+
+
+def budget_by_month(session: Session, user_id: str, org: Organization, now: datetime) -> list[dict]:
+    """The last 12 months (organization time zone), oldest first: epsilon spent on figures that could include
+    the user, the limit, and the kinds of figures that spent it (the person ledger, which releases charge)."""
+    current = now.astimezone(ZoneInfo(org.timezone)).date().replace(day=1)
+    months = [_months_before(current, n) for n in range(11, -1, -1)]
+    rows = {row.month: row for row in session.scalars(select(PrivacyPersonLedger).where(
+        PrivacyPersonLedger.user_id == user_id, PrivacyPersonLedger.month.in_(months)))}
+    default_limit = epsilon_to_micro(org.epsilon_per_month)
+    budget = []
+    for month in months:
+        row = rows.get(month)
+        kinds = [kind for kind in KINDS if row is not None and getattr(row, f"{kind}_micro")]
+        budget.append({"month": month, "epsilon_spent": float(micro_to_epsilon(row.spent_micro if row else 0)),
+                       "epsilon_limit": float(micro_to_epsilon(row.limit_micro if row else default_limit)),
+                       "kinds": kinds})
+    return budget
+
+
+def _months_before(first: date, n: int) -> date:
+    index = first.year * 12 + first.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _shown(epsilon: float) -> str:
+    return f"{epsilon:.2f}".rstrip("0").rstrip(".") if epsilon % 1 else f"{epsilon:.1f}"

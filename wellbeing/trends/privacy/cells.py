@@ -83,18 +83,12 @@ def plan_cells(
 def assign_cells(rosters: Mapping[str, int], *, roster_min: int = ROSTER_FLOOR) -> dict[str, str]:
     """Map each team id to the cell that holds its people: its own id, or `POOLED`.
 
-    Teams under `roster_min` go to the organization's pooled cell. If that pool would itself be
-    under `roster_min`, the smallest releasable team joins it and publishes no cell of its own,
-    so every person is in exactly one cell and no cell is under `roster_min`. When no team is
-    large enough, everyone is pooled and the pooled cell (still under the floor) releases nothing.
+    Teams under `roster_min` go to the organization's pooled cell; a team at or above it always keeps
+    its own cell. A pool that is itself under `roster_min` releases nothing that month (its people are
+    in no published figure): differential privacy protects every released cell, and the floor is an
+    extra safeguard, never a reason to hide a team that meets it.
     """
-    small = [team for team, size in rosters.items() if size < roster_min]
-    large = sorted((size, team) for team, size in rosters.items() if size >= roster_min)
-    pooled = set(small)
-    pool_size = sum(rosters[team] for team in small)
-    if 0 < pool_size < roster_min and large:
-        pooled.add(large[0][1])
-    return {team: POOLED if team in pooled else team for team in rosters}
+    return {team: POOLED if size < roster_min else team for team, size in rosters.items()}
 
 
 def weekly_release_allowed(week_start: date, plans_by_month: Mapping[date, CellPlan]) -> bool:

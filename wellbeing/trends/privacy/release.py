@@ -57,7 +57,7 @@ class CellRelease:
     figures: Figures
     noisy: NoisyAnswers
     scales: NoiseScales
-    roster_size: int
+    public_roster: int  # agents on the team(s) at the roster instant, consenting or not
     spec: CellSpec
     opendp_version: str = OPENDP_VERSION
 
@@ -73,10 +73,10 @@ class CellRelease:
 
 @dataclass(frozen=True)
 class _Totals:
-    count: int
-    centred_sum: int | None
-    high_risk: int | None
-    roster: int
+    count: float  # an int for one cell; a mean of a team's weeks may be fractional
+    centred_sum: float | None
+    high_risk: float | None
+    public_roster: float
     var_count: float
     var_sum: float | None
 
@@ -104,9 +104,13 @@ def _ceil(value: float, digits: int) -> float:
 
 
 def _figures(totals: _Totals, metrics: Sequence[str]) -> Figures:
-    """Post-processing only: the estimators of anonymity.md 5.3 and their 90% noise margins."""
-    roster = totals.roster
-    bounds = (max(MIN_NOISY_COUNT, roster / 2), roster)
+    """Post-processing only: the estimators of anonymity.md 5.3 and their 90% noise margins.
+
+    Every input is noisy (the answers) or public (the team's headcount, which the supervisor knows):
+    never the consenting roster, whose exact size would tell who withdrew (docs/privacy.md).
+    """
+    roster = max(totals.public_roster, MIN_NOISY_COUNT)
+    bounds = (MIN_NOISY_COUNT, roster)
     den = min(max(totals.count, bounds[0]), bounds[1])
     values: dict[str, object] = {}
     if "burnout_risk" in metrics:
@@ -119,11 +123,11 @@ def _figures(totals: _Totals, metrics: Sequence[str]) -> Figures:
         values["participation_margin"] = _ceil(count_margin(totals.var_count) / roster, 2)
     if "high_risk_share" in metrics:
         values["high_risk_share"] = high_risk_band(min(max(totals.high_risk / den, 0.0), 1.0))
-    approx = round_to_five(min(max(totals.count, 0), roster))
+    approx = round_to_five(round(min(max(totals.count, 0), roster)))
     return Figures("released", approx, **values)
 
 
-def publish(noisy: NoisyAnswers, scales: NoiseScales, roster_size: int, spec: CellSpec) -> CellRelease:
+def publish(noisy: NoisyAnswers, scales: NoiseScales, public_roster: int, spec: CellSpec) -> CellRelease:
     """Turn a cell's noisy answers into its release; suppressed unless the noisy count reaches 5."""
     if noisy.count < MIN_NOISY_COUNT:
         figures = Figures("suppressed")
@@ -132,34 +136,34 @@ def publish(noisy: NoisyAnswers, scales: NoiseScales, roster_size: int, spec: Ce
             noisy.count,
             noisy.centred_sum,
             noisy.high_risk,
-            roster_size,
+            public_roster,
             laplace_variance(scales.count),
             _variance(scales.sum),
         )
         figures = _figures(totals, spec.metrics)
-    return CellRelease(figures, noisy, scales, roster_size, spec)
+    return CellRelease(figures, noisy, scales, public_roster, spec)
 
 
 def release_cell(
     values_per_person: Mapping[str, Sequence[float]],
-    roster_size: int,
+    public_roster: int,
     spec: CellSpec,
     *,
     high_risk_at: int | None = None,
 ) -> CellRelease:
     """Release one cell: one bounded record per person, OpenDP's noisy count and sums, then post-processing.
 
-    `values_per_person` maps each consenting roster member to their raw 0..100 values in the cell
+    `values_per_person` maps each person the cell includes to their raw 0..100 values in the cell
     (any number, possibly none); keying by person is what keeps one person to one record.
     `high_risk_at` is the risk score from which a person counts as high risk (needed for a share).
     """
-    if roster_size < ROSTER_FLOOR:
-        raise ValueError(f"a cell needs a consenting roster of at least {ROSTER_FLOOR}; pool it instead")
-    if len(values_per_person) > roster_size:
-        raise ValueError("more people than the consenting roster")
+    if public_roster < ROSTER_FLOOR:
+        raise ValueError(f"a cell needs a roster of at least {ROSTER_FLOOR}; pool it instead")
+    if len(values_per_person) > public_roster:
+        raise ValueError("more people than the roster")
     scores = [score for score in map(person_score, values_per_person.values()) if score is not None]
     noisy, scales = measure(scores, spec.budget, high_risk_at)
-    return publish(noisy, scales, roster_size, spec)
+    return publish(noisy, scales, public_roster, spec)
 
 
 def combine_cells(children: Sequence[CellRelease]) -> Figures:
@@ -168,19 +172,49 @@ def combine_cells(children: Sequence[CellRelease]) -> Figures:
     Pure post-processing, no raw data and no extra budget. Noise of different children is
     independent, so variances add. A metric is in the parent only if every released child has it.
     """
-    released = [child for child in children if child.figures.status == "released"]
-    if not released:
+    return combine_monthly(children, ())
+
+
+def combine_monthly(monthly: Sequence[CellRelease], weekly_teams: Sequence[Sequence[CellRelease]]) -> Figures:
+    """Monthly figures from released monthly cells and, per team released by weeks, the mean of its weeks.
+
+    Each person counts once: a weekly team's weeks are averaged (their noisy answers and variances, the
+    variances divided by the number of weeks squared) into one monthly equivalent, never added up.
+    """
+    parts = [(_totals_of(child), child.spec.metrics) for child in monthly if child.figures.status == "released"]
+    for weeks in weekly_teams:
+        released = [week for week in weeks if week.figures.status == "released"]
+        if released:
+            parts.append((_mean_totals([_totals_of(week) for week in released]),
+                          tuple(m for m in METRICS if all(m in week.spec.metrics for week in released))))
+    if not parts:
         return Figures("suppressed")
-    metrics = [metric for metric in METRICS if all(metric in child.spec.metrics for child in released)]
-    totals = _Totals(
-        sum(child.noisy.count for child in released),
-        _total(child.noisy.centred_sum for child in released),
-        _total(child.noisy.high_risk for child in released),
-        sum(child.roster_size for child in released),
-        sum(laplace_variance(child.scales.count) for child in released),
-        _total(_variance(child.scales.sum) for child in released),
-    )
-    return _figures(totals, metrics)
+    metrics = [metric for metric in METRICS if all(metric in part_metrics for _, part_metrics in parts)]
+    totals = [part for part, _ in parts]
+    return _figures(_Totals(
+        sum(part.count for part in totals),
+        _total(part.centred_sum for part in totals),
+        _total(part.high_risk for part in totals),
+        sum(part.public_roster for part in totals),
+        sum(part.var_count for part in totals),
+        _total(part.var_sum for part in totals),
+    ), metrics)
+
+
+def _totals_of(child: CellRelease) -> _Totals:
+    return _Totals(child.noisy.count, child.noisy.centred_sum, child.noisy.high_risk, child.public_roster,
+                   laplace_variance(child.scales.count), _variance(child.scales.sum))
+
+
+def _mean_totals(parts: Sequence[_Totals]) -> _Totals:
+    """The mean of independent noisy answers (so the variance of the mean is the sum over k squared)."""
+    k = len(parts)
+    centred = _total(part.centred_sum for part in parts)
+    high = _total(part.high_risk for part in parts)
+    var_sum = _total(part.var_sum for part in parts)
+    return _Totals(sum(part.count for part in parts) / k, None if centred is None else centred / k,
+                   None if high is None else high / k, sum(part.public_roster for part in parts) / k,
+                   sum(part.var_count for part in parts) / k**2, None if var_sum is None else var_sum / k**2)
 
 
 def _variance(scale: float | None) -> float | None:
