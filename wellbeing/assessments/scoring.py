@@ -21,6 +21,11 @@ class AnswerError(Invalid):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("Some answers cannot be scored.", fields=errors, code="invalid_answers")
 
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """The per-item messages under the scorer's own name for them (what callers of score_answers read)."""
+        return self.fields
+
 
 @dataclass(frozen=True)
 class Alert:
