@@ -38,14 +38,14 @@ def test_cbi_result_is_scored_exactly_and_stored_with_the_instrument_version(wor
     response = post(world, {"instrument": "cbi", "answers": CBI_C1})
     assert response.status_code == 201, response.json
     body = response.json
-    assert body["instrument"] == "cbi" and body["instrument_version"] == "1.0-puma-order"
+    assert body["instrument"] == "cbi" and body["instrument_version"] == "1.1-puma-order"
     assert body["scores"] == {"personal": 75.0, "work": 67.9, "client": 50.0}
     assert body["bands"] == {"personal": "high", "work": "high", "client": "high"}
     assert body["completed_at"] == z(now) and body["alerts"] == [] and "support" not in body
     stored = session.get(Assessment, body["id"])
     assert stored.user_id == world.ids["agent"] and stored.answers == CBI_C1
     assert stored.unrounded == {"personal": 75.0, "work": 475 / 7, "client": 50.0}
-    assert (stored.instrument_version, stored.support_offered_at) == ("1.0-puma-order", None)
+    assert (stored.instrument_version, stored.support_offered_at) == ("1.1-puma-order", None)
 
 
 def test_cbi_scale_short_of_its_minimum_is_left_out(world, now):
