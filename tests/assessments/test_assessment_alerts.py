@@ -107,7 +107,8 @@ def test_route_alerts_is_the_single_routing_point(world, now, monkeypatch):
     monkeypatch.setattr(reactions, "route_alerts", lambda session, user, assessment, level, at: routed.append(
         (user.id, [a["rule_id"] for a in assessment.alerts], level, at)))
     world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
-    world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 0, "2": 0, "3": 0, "4": 0}}, headers=world.as_("agent"))
+    quiet = world.client.post(URL, json={"instrument": "burnout1", "answers": {"1": 2}}, headers=world.as_("agent"))
+    assert quiet.status_code == 201 and quiet.json["alerts"] == []
     assert routed == [(world.ids["agent"], ["anxiety_positive"], "insufficient_data", now)]
 
 
@@ -120,8 +121,8 @@ def _consent(world, key, hr_followup):
 def test_with_hr_followup_consent_an_alert_opens_one_hr_case_without_the_answers(world, now):
     _consent(world, "agent", True)
     world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
-    world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 3, "2": 3, "3": 3, "4": 3}},
-                      headers=world.as_("agent"))
+    second = world.client.post(URL, json={"instrument": "burnout1", "answers": {"1": 5}}, headers=world.as_("agent"))
+    assert second.json["alerts"][0]["rule_id"] == "completely_burned_out"
     cases = world.client.get("/api/v1/counseling/cases", headers=world.as_("hr")).json["items"]
     assert len(cases) == 1
     case = cases[0]

@@ -171,13 +171,15 @@ def test_only_agents_submit_and_list_assessments(world, now, who):
 
 
 def test_history_is_own_newest_first_with_a_cursor(world, now):
-    for days in (3, 1, 2):
-        post(world, {"instrument": "phq4", "answers": PHQ4_NORMAL, "completed_at": z(now - timedelta(days=days))})
+    # PHQ-4 answers lie at least its 14-day minimum interval apart; the last one arrives late, from an offline phone.
+    for days in (28, 0, 14):
+        response = post(world, {"instrument": "phq4", "answers": PHQ4_NORMAL, "completed_at": z(now - timedelta(days=days))})
+        assert response.status_code == 201, response.json
     post(world, {"instrument": "phq4", "answers": PHQ4_NORMAL}, who="agent2")
     first = world.client.get(URL + "?limit=2", headers=world.as_("agent")).json
-    assert [item["completed_at"] for item in first["items"]] == [z(now - timedelta(days=1)), z(now - timedelta(days=2))]
+    assert [item["completed_at"] for item in first["items"]] == [z(now), z(now - timedelta(days=14))]
     rest = world.client.get(URL + f"?limit=2&cursor={first['next_cursor']}", headers=world.as_("agent")).json
-    assert [item["completed_at"] for item in rest["items"]] == [z(now - timedelta(days=3))]
+    assert [item["completed_at"] for item in rest["items"]] == [z(now - timedelta(days=28))]
     assert rest["next_cursor"] is None
 
 

@@ -52,6 +52,16 @@ def test_demo_results_are_the_default_instruments_scored_by_the_engine(session, 
         assert result.instrument_version == scored.instrument_version
 
 
+def test_demo_history_keeps_each_instruments_minimum_interval(session, seeded):
+    rows = session.execute(select(Assessment.user_id, Assessment.instrument_id, Assessment.completed_at)
+                           .order_by(Assessment.user_id, Assessment.instrument_id, Assessment.completed_at)).all()
+    catalog = instrument_catalog()
+    gaps = [(later.completed_at - earlier.completed_at, catalog[later.instrument_id].min_interval_days)
+            for earlier, later in zip(rows, rows[1:])
+            if (earlier.user_id, earlier.instrument_id) == (later.user_id, later.instrument_id)]
+    assert gaps and all(gap >= timedelta(days=days) for gap, days in gaps)
+
+
 def test_demo_burnout_scores_follow_strain(session, seeded):
     _, strains = seeded
     answered_cbi = session.scalars(select(Assessment.user_id).where(Assessment.instrument_id == "cbi")).all()

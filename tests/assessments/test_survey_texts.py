@@ -1,10 +1,12 @@
-"""Wording of the survey files: zh-CN reads naturally and in order, attributions are complete; scoring is
-untouched (test_scoring.py)."""
+"""Wording of the survey files (zh-CN reads naturally and in order, attributions complete) and each instrument's
+minimum interval between answers; scoring is untouched (test_scoring.py)."""
 from __future__ import annotations
+
+import json
 
 import pytest
 
-from wellbeing.assessments.instruments import load_catalog
+from wellbeing.assessments.instruments import SURVEYS_DIR, InstrumentFileError, load_catalog
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +46,25 @@ def test_the_who5_options_read_from_most_to_least_in_chinese(catalog):
 def test_changed_wording_has_a_new_instrument_version(catalog):
     assert {key: catalog[key].version for key in ("cbi", "who5", "brs")} == {
         "cbi": "1.1-puma-order", "who5": "1.1", "brs": "1.1"}
+
+
+def test_each_instrument_has_its_minimum_interval_within_its_recall_period(catalog):
+    assert {key: instrument.min_interval_days for key, instrument in catalog.items()} == {
+        "phq4": 14, "who5": 14, "burnout1": 7, "cbi": 28, "pss10": 28, "brs": 28}
+    assert all(instrument.min_interval_days <= instrument.recall_days for instrument in catalog.values())
+
+
+def test_a_minimum_interval_longer_than_the_recall_period_is_refused(tmp_path):
+    doc = json.loads((SURVEYS_DIR / "phq4.json").read_text(encoding="utf-8"))
+    doc["min_interval_days"] = 15
+    (tmp_path / "phq4.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InstrumentFileError, match=r"^phq4\.json: \$\.min_interval_days: exceeds recall_period\.days"):
+        load_catalog(tmp_path)
+
+
+def test_an_instrument_without_a_minimum_interval_is_refused(tmp_path):
+    doc = json.loads((SURVEYS_DIR / "phq4.json").read_text(encoding="utf-8"))
+    del doc["min_interval_days"]
+    (tmp_path / "phq4.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InstrumentFileError, match=r"^phq4\.json: \$: 'min_interval_days' is a required property"):
+        load_catalog(tmp_path)

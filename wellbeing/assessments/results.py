@@ -6,17 +6,17 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from wellbeing.assessments import catalog
 from wellbeing.assessments.events import AssessmentRecorded
-from wellbeing.assessments.instruments import Instrument
+from wellbeing.assessments.instruments import Instrument, min_interval
 from wellbeing.assessments.scoring import AnswerError, score_answers
 from wellbeing.assessments.support import support_block
 from wellbeing.core import reactions
 from wellbeing.core.db import new_id
-from wellbeing.core.errors import Invalid, NotFound
+from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import Assessment, Organization, User
 
@@ -39,12 +39,13 @@ def record_assessment(session: Session, user: User, data: Mapping[str, Any], fin
                       lang: str) -> Recorded:
     """Score and store one completed questionnaire, idempotent on the client's id, and announce it (the risk is
     recomputed and the alerts routed in the same transaction). A replay returns the stored result with its alerts
-    and routes nothing again."""
+    and routes nothing again; a new answer inside the instrument's minimum interval is a Conflict."""
     assessment_id = str(data["id"]) if data.get("id") else None
 
     def build() -> Assessment:
         instrument = _offered(session, user.org_id, data["instrument"])
         completed_at = _completed_at(data.get("completed_at"), now)
+        _check_interval(session, user, instrument, completed_at)
         try:
             result = score_answers(instrument, data["answers"])
         except AnswerError as error:
@@ -100,6 +101,26 @@ def _offered(session: Session, org_id: str, instrument_id: str) -> Instrument:
                       fields={"instrument": ["Not enabled in your organization."]},
                       code="instrument_disabled")
     return instrument
+
+
+def _check_interval(session: Session, user: User, instrument: Instrument, completed_at: datetime) -> None:
+    """A retake inside the minimum interval after an earlier answer is a Conflict naming when it opens again.
+
+    Only earlier answers count: a result completed before the newest stored one was answered offline, when the
+    phone could not know of the newer one, and is kept (nothing acknowledged on a phone is lost).
+    """
+    # The agent's row lock serializes their concurrent submissions (SQLite serializes every write anyway).
+    session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+    mine = (Assessment.user_id == user.id, Assessment.instrument_id == instrument.id)
+    previous = session.scalar(select(func.max(Assessment.completed_at)).where(*mine,
+                                                                             Assessment.completed_at <= completed_at))
+    interval = min_interval(instrument)
+    if previous is None or completed_at >= previous + interval:
+        return
+    opens = session.scalar(select(func.max(Assessment.completed_at)).where(*mine)) + interval
+    raise Conflict(f"{instrument.id} was answered less than {instrument.min_interval_days} days before; it can be "
+                   f"answered again from {opens.isoformat()}.", code="retake_too_soon",
+                   extensions={"available_from": opens})
 
 
 def _completed_at(value: datetime | None, now: datetime) -> datetime:
