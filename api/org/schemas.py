@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from api.assessments.instruments.schemas import LicenseSchema
 from api.core.schemas import Name, RequestSchema, TimeZoneName
+from wellbeing.org.countries import is_country_code, org_country
 
 
 class HelpLineSchema(RequestSchema):
@@ -14,8 +15,23 @@ class HelpLineSchema(RequestSchema):
     hours = fields.String(load_default="", validate=validate.Length(max=200))
 
 
+class CountryCode(fields.String):
+    """An ISO 3166-1 alpha-2 code such as ``CN`` (any case on input)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(validate=self._check, metadata={"example": "CN", **kwargs.pop("metadata", {})}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).upper()
+
+    @staticmethod
+    def _check(value: str) -> None:
+        if not is_country_code(value):
+            raise ma.ValidationError("Not an ISO 3166-1 alpha-2 country code (for example CN).")
+
+
 class OrgSchema(ma.Schema):
-    """Organization settings."""
+    """Organization settings, with the country in effect."""
 
     id = fields.String(dump_only=True)
     name = fields.String()
@@ -24,6 +40,15 @@ class OrgSchema(ma.Schema):
     epsilon_per_month = fields.Float()
     help_lines = fields.List(fields.Nested(HelpLineSchema))
     retention_days = fields.Integer()
+    country = fields.String(allow_none=True, metadata={
+        "description": "ISO 3166-1 alpha-2 code of the organization's country: the admin's choice, else the country "
+                       "of the time zone (null when the zone names none)"})
+    country_source = fields.String(metadata={"description": "setting (chosen by an admin) or timezone"})
+
+    @ma.pre_dump
+    def _derived(self, org, **kwargs):
+        stored = {name: getattr(org, name) for name in self.fields if name not in ("country", "country_source")}
+        return stored | {"country": org_country(org), "country_source": "setting" if org.country else "timezone"}
 
 
 class OrgPatchSchema(RequestSchema):
@@ -35,6 +60,7 @@ class OrgPatchSchema(RequestSchema):
     epsilon_per_month = fields.Float(allow_nan=False, validate=validate.Range(min=1, max=10))
     help_lines = fields.List(fields.Nested(HelpLineSchema), validate=validate.Length(max=20))
     retention_days = fields.Integer(validate=validate.Range(min=30, max=3650))
+    country = CountryCode(allow_none=True, metadata={"description": "null: follow the time zone's country again"})
 
 
 class OrgInstrumentSchema(ma.Schema):
