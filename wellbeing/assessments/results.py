@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from wellbeing.assessments import catalog
 from wellbeing.assessments.events import AssessmentRecorded
 from wellbeing.assessments.instruments import Instrument, min_interval
+from wellbeing.assessments.resources import help_resources
 from wellbeing.assessments.scoring import AnswerError, score_answers
 from wellbeing.assessments.support import support_block
 from wellbeing.core import reactions
@@ -19,6 +20,7 @@ from wellbeing.core.db import new_id
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import Assessment, Organization, User
+from wellbeing.org.consents import has_consent
 
 # Phones answer offline; a result may arrive late, but not from further back than the diary accepts.
 BACKDATE_LIMIT = timedelta(days=30)
@@ -63,8 +65,11 @@ def record_assessment(session: Session, user: User, data: Mapping[str, Any], fin
     assessment, created = create_once(session, Assessment, assessment_id, fingerprint, build,
                                       lambda stored: stored.user_id == user.id, after)
     alerts = tuple(assessment.alerts)
-    help_lines = session.get(Organization, user.org_id).help_lines if alerts else []
-    return Recorded(assessment, created, alerts, support_block(alerts, help_lines, lang))
+    support = None
+    if alerts:
+        resources = help_resources(session.get(Organization, user.org_id), lang)
+        support = support_block(alerts, resources, lang, has_consent(session, user.id, "hr_followup"))
+    return Recorded(assessment, created, alerts, support)
 
 
 def get_own_assessment(session: Session, user_id: str, assessment_id: str) -> Assessment:
