@@ -94,8 +94,8 @@ def test_a_replay_of_the_stored_answer_stays_200_inside_the_interval(world, sess
 def test_the_same_id_with_another_body_is_still_an_id_conflict(world, now):
     body_id = str(uuid.uuid4())
     assert post(world, "phq4", id=body_id).status_code == 201
-    response = world.client.post(URL, json={"id": body_id, "instrument": "phq4", "answers": {"1": 3, "2": 3, "3": 3, "4": 3}},
-                                 headers=world.as_("agent"))
+    other_body = {"id": body_id, "instrument": "phq4", "answers": {"1": 3, "2": 3, "3": 3, "4": 3}}
+    response = world.client.post(URL, json=other_body, headers=world.as_("agent"))
     assert assert_problem(response, 409)["code"] == "id_conflict"
 
 
@@ -127,7 +127,8 @@ def test_a_refused_retake_stores_nothing_and_recomputes_no_risk(world, session, 
 def test_the_catalog_says_from_when_a_new_answer_is_accepted(world, now):
     assert post(world, "phq4").status_code == 201
     catalog = {item["id"]: item for item in world.client.get("/api/v1/instruments", headers=world.as_("agent")).json}
-    assert (catalog["phq4"]["min_interval_days"], catalog["phq4"]["available_from"]) == (14, z(now + timedelta(days=14)))
-    assert (catalog["cbi"]["min_interval_days"], catalog["cbi"]["available_from"]) == (28, z(now))
+    phq4, cbi = catalog["phq4"], catalog["cbi"]
+    assert (phq4["min_interval_days"], phq4["available_from"]) == (14, z(now + timedelta(days=14)))
+    assert (cbi["min_interval_days"], cbi["available_from"]) == (28, z(now))
     one = world.client.get("/api/v1/instruments/phq4", headers=world.as_("agent")).json
     assert one["available_from"] == z(now + timedelta(days=14))
