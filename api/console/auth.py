@@ -70,8 +70,7 @@ def sign_in():
     if not me.ok:
         return api_failure(me)
     if me.body["role"] not in HOME:
-        api().sign_out()
-        state.end()
+        # The agents' page reads their help lines with this sign-in, then ends it.
         return redirect(url_for(".for_agents"))
     return redirect(safe_next(request.form.get("next")) or url_for(HOME[me.body["role"]]))
 
@@ -98,5 +97,14 @@ def language():
 
 @bp.get("/for-agents")
 def for_agents():
-    """Agents work in the phone app; the console tells them so."""
-    return render("console/for_agents.html")
+    """Agents work in the phone app; the console tells them so, with their help lines (GET /support) when they just
+    signed in, and ends that sign-in: agents are never kept signed in to the console."""
+    support = None
+    if state.is_signed_in():
+        me = api().get("/me")
+        if me.ok and me.body["role"] not in HOME:
+            result = api().get("/support")
+            support = result.body if result.ok else None
+            api().sign_out()
+            state.end()
+    return render("console/for_agents.html", support=support)
