@@ -2,6 +2,7 @@
 moment it opens again; replays of a stored answer stay 200; the catalog says from when a retake is accepted."""
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 
@@ -11,6 +12,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import now_utc
 from tests.helpers import assert_problem
+from wellbeing.assessments import results
+from wellbeing.core import idempotency
 from wellbeing.models import Assessment, RiskSnapshot
 
 URL = "/api/v1/assessments"
@@ -88,6 +91,16 @@ def test_a_replay_of_the_stored_answer_stays_200_inside_the_interval(world, sess
     assert replay.status_code == 200 and replay.json["id"] == body_id
     other = post(world, "phq4", at=now + timedelta(days=1), id=str(uuid.uuid4()))
     assert assert_problem(other, 409)["code"] == "retake_too_soon"
+    assert stored(session, "phq4") == 1
+
+
+def test_a_replay_that_raced_the_first_insert_still_ends_as_a_replay(world, session, now, monkeypatch):
+    body_id = str(uuid.uuid4())
+    assert post(world, "phq4", id=body_id).status_code == 201
+    # A concurrent replay looked the id up before the first insert committed: it goes on to check and insert.
+    monkeypatch.setattr(results, "create_once", functools.partial(idempotency.create_once, known_new=True))
+    replay = post(world, "phq4", id=body_id)
+    assert replay.status_code == 200 and replay.json["id"] == body_id
     assert stored(session, "phq4") == 1
 
 

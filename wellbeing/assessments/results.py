@@ -47,7 +47,7 @@ def record_assessment(session: Session, user: User, data: Mapping[str, Any], fin
     def build() -> Assessment:
         instrument = _offered(session, user.org_id, data["instrument"])
         completed_at = _completed_at(data.get("completed_at"), now)
-        _check_interval(session, user, instrument, completed_at)
+        _check_interval(session, user, instrument, completed_at, assessment_id)
         try:
             result = score_answers(instrument, data["answers"])
         except AnswerError as error:
@@ -108,15 +108,18 @@ def _offered(session: Session, org_id: str, instrument_id: str) -> Instrument:
     return instrument
 
 
-def _check_interval(session: Session, user: User, instrument: Instrument, completed_at: datetime) -> None:
+def _check_interval(session: Session, user: User, instrument: Instrument, completed_at: datetime,
+                    assessment_id: str | None) -> None:
     """A retake inside the minimum interval after an earlier answer is a Conflict naming when it opens again.
 
     Only earlier answers count: a result completed before the newest stored one was answered offline, when the
-    phone could not know of the newer one, and is kept (nothing acknowledged on a phone is lost).
+    phone could not know of the newer one, and is kept (nothing acknowledged on a phone is lost). The request's own
+    id does not count either: a replay that raced the first insert of that id then ends as a replay (the primary
+    key refuses the second insert), not as a retake.
     """
     # The agent's row lock serializes their concurrent submissions (SQLite serializes every write anyway).
     session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
-    mine = (Assessment.user_id == user.id, Assessment.instrument_id == instrument.id)
+    mine = (Assessment.user_id == user.id, Assessment.instrument_id == instrument.id, Assessment.id != assessment_id)
     previous = session.scalar(select(func.max(Assessment.completed_at)).where(*mine,
                                                                              Assessment.completed_at <= completed_at))
     interval = min_interval(instrument)
