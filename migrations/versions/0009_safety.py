@@ -2,7 +2,7 @@
 
 Revision ID: 0009_safety
 Revises: 0008_trends
-Create Date: 2026-12-10 09:00:00.000000
+Create Date: 2026-12-07 05:00:00.000000
 
 """
 from alembic import op

@@ -33,7 +33,7 @@ def test_a_new_country_is_a_new_file(tmp_path):
     line = {"id": "hk_999", "name": {"en": "Emergency 999", "zh-CN": "紧急求助 999"}, "phone": "999",
             "hours": {"en": "24 hours a day", "zh-CN": "全天24小时"}, "confidential": False, "emergency": True,
             "source": "Test data."}
-    hong_kong = {"country": "HK", "name": {"en": "Hong Kong", "zh-CN": "香港"}, "checked": "2026-12-10",
+    hong_kong = {"country": "HK", "name": {"en": "Hong Kong", "zh-CN": "香港"}, "checked": "2026-12-07",
                  "resources": [line]}
     write(tmp_path, "CN.json", CN)
     write(tmp_path, "HK.json", hong_kong)
