@@ -18,6 +18,7 @@ from wellbeing import reactions  # noqa: F401  (importing registers the cross-fe
 from wellbeing.org import passwords
 from wellbeing.core.db import db, ping_idle_connections, set_write_intent
 from wellbeing.assessments.catalog import instrument_catalog
+from wellbeing.assessments.resources import national_catalog
 
 API_PREFIX = "/api/v1"
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -51,8 +52,10 @@ def register_extensions(app: Flask) -> None:
     if app.config["TRUST_PROXY"]:
         hops = app.config["TRUST_PROXY"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    # The survey files are checked once, at start: a broken file stops the boot, naming the file and JSON path.
+    # The survey and national help-line files are checked once, at start: a broken file stops the boot, naming the
+    # file and JSON path.
     instrument_catalog()
+    national_catalog()
     db.init_app(app)
     with app.app_context():
         # A server database without SQLAlchemy's per-checkout ping (DB_PRE_PING=idle) pings idle connections only
@@ -70,7 +73,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Every resource, under /api/v1 (health and docs at the root), and the web console under /console."""
     from api import assessments, counseling, data_rights, diary, org, prompts, risk, trends
-    from api.assessments import instruments
+    from api.assessments import instruments, support
     from api.core import health
     from api.counseling import my_counseling
     from api.diary import emotions
@@ -85,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         consents, data_rights, access_log, counseling, my_counseling,
         exercises, prompts, devices, events,
         trends,
+        support,
     )
     for module in resources:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)

@@ -153,7 +153,8 @@ def _request(kind: str, rng: random.Random) -> tuple[str, str, dict | None, tupl
     if kind == "insights":
         return "GET", f"/api/v1/diary/insights?days={rng.choice((7, 30, 90))}", None, (200,)
     answers = {str(i): rng.randint(0, 3) for i in range(1, 5)}
-    return "POST", "/api/v1/assessments", {"instrument": "phq4", "answers": answers}, (201,)
+    # An agent's second PHQ-4 inside its 14-day minimum interval is refused (409 retake_too_soon): expected too.
+    return "POST", "/api/v1/assessments", {"instrument": "phq4", "answers": answers}, (201, 409)
 
 
 def soak(database_url: str | None, minutes: float, rate: float, agents: int = 20) -> tuple[list[dict], dict]:

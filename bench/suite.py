@@ -236,7 +236,8 @@ class _MixedRequests:
         if roll < MIX[0][1] + MIX[1][1] + MIX[2][1]:
             return "insights", "GET", "/api/v1/diary/insights?days=30", None, auth, (200,)
         body = json.dumps({"id": str(uuid.uuid4()), "instrument": "burnout1", "answers": {"1": n % 5 + 1}}).encode()
-        return "assessment", "POST", "/api/v1/assessments", body, auth, (201,)
+        # After an agent's first answer, a retake inside the 7-day minimum interval is a 409 retake_too_soon.
+        return "assessment", "POST", "/api/v1/assessments", body, auth, (201, 409)
 
 
 def bench_mixed(ctx: Context) -> list[dict]:

@@ -27,9 +27,14 @@ HISTORY = timedelta(days=400)
 DEFAULT_TEAM_SIZES = (5, 12, 18, 60)
 TEAM_NAMES = ("Escalations", "Billing", "Retention", "Front Line", "Technical Support", "Claims", "Onboarding", "Sales")
 ZONES = ("Asia/Shanghai", "Asia/Shanghai", "Asia/Shanghai", "America/New_York", "Europe/London")
+# The demo organization's own lines, localized; agents see them first, then the national lines of CN (its time zone's
+# country, surveys/resources/CN.json). The external EAP is the confidential route that does not go through HR.
 HELP_LINES = [
-    {"name": "Employee Assistance Programme", "phone": "+86 400 000 0000", "hours": "24/7"},
-    {"name": "HR wellbeing desk", "phone": "+86 21 0000 0000", "hours": "Mon-Fri 09:00-18:00"},
+    {"name": "Employee Assistance Programme", "phone": "+86 400 000 0000", "hours": "08:00-22:00",
+     "names": {"en": "Employee Assistance Programme (external, confidential)", "zh-CN": "员工援助计划（外部机构，保密）"},
+     "url": "https://eap.demo.example/", "confidential": True},
+    {"name": "HR wellbeing desk", "phone": "+86 21 0000 0000", "hours": "Mon-Fri 09:00-18:00",
+     "names": {"zh-CN": "人力资源部员工关爱专线"}},
 ]
 
 

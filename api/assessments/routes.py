@@ -30,7 +30,9 @@ class Assessments(MethodView):
     @blp.arguments(AssessmentCreateSchema)
     @blp.response(201, AssessmentCreatedSchema)
     @blp.alt_response(200, schema=AssessmentCreatedSchema, description="Replay of a create with the same id and body")
-    @blp.alt_response(409, description="The id was used with another body")
+    @blp.alt_response(409, description="The id was used with another body (code id_conflict), or the instrument was "
+                                       "answered less than its min_interval_days before (code retake_too_soon, with "
+                                       "available_from)")
     def post(self, data):
         """Submit a completed questionnaire; scored exactly, with a support block when a result calls for one"""
         recorded = results.record_assessment(db.session, current_user, data, fingerprint(data), utcnow(),

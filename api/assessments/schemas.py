@@ -53,22 +53,50 @@ class AssessmentSchema(ma.Schema):
 
 
 class ResourceSchema(ma.Schema):
-    """A help line of the organization, or the offer to self-refer (POST /me/counseling)."""
+    """A help line (the organization's own lines first, then the national ones of its country), or the offer to
+    self-refer (POST /me/counseling)."""
 
     type = fields.String(metadata={"description": "help_line or self_referral"})
+    id = fields.String(metadata={"description": "org_<position> for the organization's lines (in their order in "
+                                                "GET /org), the data file's id for national ones (cn_12356), "
+                                                "self_referral for the offer"})
+    origin = fields.String(metadata={"description": "help_line: organization or national"})
     name = fields.String()
-    phone = fields.String()
+    phone = fields.String(metadata={"description": "Absent for a line reached by url only"})
+    url = fields.String()
     hours = fields.String()
+    confidential = fields.Boolean(metadata={
+        "description": "A route outside the organization's HR that the person contacts directly; nothing about its "
+                       "use is recorded or told to anyone in the organization"})
+    emergency = fields.Boolean(metadata={"description": "An emergency service for immediate danger (120, 110)"})
+    source = fields.String(metadata={"description": "National lines: where the number and its hours come from"})
     description = fields.String()
 
 
+class ChoiceSchema(ma.Schema):
+    """One of the answers an alert asks the agent to choose between; the choice is made on the phone, never recorded."""
+
+    id = fields.String(metadata={
+        "description": "hr_contact: HR contacts the agent (unless arranged, the client self-refers through POST "
+                       "/me/counseling); confidential: show the confidential resources, which the agent contacts "
+                       "directly; none: nothing happens"})
+    label = fields.String()
+    description = fields.String()
+    resources = fields.List(fields.String(), metadata={"description": "Ids of the resources this choice leads to"})
+    arranged = fields.Boolean(metadata={
+        "description": "hr_contact only: the agent consented to hr_followup, so HR already has a follow-up case"})
+
+
 class SupportSchema(ma.Schema):
-    """Shown to the agent alone when a result fires an alert; nothing is sent to anyone."""
+    """Shown to the agent alone when a result fires an alert; nothing is sent to anyone unless the agent consented
+    to hr_followup or chooses to self-refer."""
 
     kind = fields.String(metadata={"description": "signpost or crisis"})
     message = fields.String()
     alerts = fields.List(fields.String())
     resources = fields.List(fields.Nested(ResourceSchema))
+    choices = fields.List(fields.Nested(ChoiceSchema), metadata={
+        "description": "HR contact, the confidential options (when there are any), or neither"})
 
 
 class AssessmentCreatedSchema(AssessmentSchema):

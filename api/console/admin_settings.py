@@ -1,4 +1,4 @@
-"""Admin page for the organization's settings: name, time zone, anonymity and retention, help lines."""
+"""Admin page for the organization's settings: name, time zone, country, anonymity and retention, help lines."""
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
@@ -11,14 +11,20 @@ from api.console.pages import add_nav, api, api_failure, fetch, form_errors, for
 add_nav("admin", "console.admin_settings", N_("Settings"))
 SETTINGS = ("name", "timezone", "roster_min", "epsilon_per_month", "retention_days")
 HELP_LINE_FIELDS = ("name", "phone", "hours")
+OPTIONAL_LINE_FIELDS = ("name_zh", "url", "confidential")
+
+
+CONFIDENTIAL_OPTIONS = (("", N_("No: HR or a service inside the organization")),
+                        ("yes", N_("Yes: an outside service agents contact directly, not through HR")))
 
 
 def settings_page(status: int = 200, errors: dict | None = None, form: dict | None = None,
                   line_errors: dict | None = None, line: dict | None = None):
     org = fetch("/org")
-    form = form or org
+    form = form or {**org, "country": org["country"] if org["country_source"] == "setting" else ""}
     return render("console/admin/settings.html", status, org=org, form=form, errors=errors or {},
-                  line=line or {}, line_errors=line_errors or {}, timezone_options=timezone_options(form["timezone"]))
+                  line=line or {}, line_errors=line_errors or {}, timezone_options=timezone_options(form["timezone"]),
+                  confidential_options=[(value, gettext(label)) for value, label in CONFIDENTIAL_OPTIONS])
 
 
 @bp.get("/admin/settings")
@@ -33,6 +39,7 @@ def admin_settings():
 def admin_save_settings():
     """Change the organization's settings (PATCH /org)."""
     changes = {field: forms.text(field) for field in SETTINGS}
+    changes["country"] = forms.text("country") or None  # empty: follow the time zone's country
     result = api().patch("/org", changes)
     if result.ok:
         flash(gettext("Settings saved."), "success")
@@ -48,17 +55,35 @@ def admin_add_help_line():
     """Add a help line (PATCH /org with the list plus the new line)."""
     lines = fetch("/org")["help_lines"]
     line = {field: forms.text(field) for field in HELP_LINE_FIELDS}
-    result = api().patch("/org", {"help_lines": [*lines, line]})
+    result = api().patch("/org", {"help_lines": [*lines, line | optional_line_fields()]})
     if result.ok:
         flash(gettext("Help line %(name)s added.", name=line["name"]), "success")
         return redirect(url_for(".admin_settings"))
     if form_failed(result):
         prefix = f"help_lines.{len(lines)}."
         errors = form_errors(result)
-        mine = {key.removeprefix(prefix): value for key, value in errors.items() if key.startswith(prefix)}
+        mine = {_line_field(key.removeprefix(prefix)): value for key, value in errors.items() if key.startswith(prefix)}
         rest = [m for key, messages in errors.items() if not key.startswith(prefix) for m in messages]
-        return settings_page(result.status, line_errors={**mine, **({"_form": rest} if rest else {})}, line=line)
+        shown = line | {field: forms.text(field) for field in OPTIONAL_LINE_FIELDS}
+        return settings_page(result.status, line_errors={**mine, **({"_form": rest} if rest else {})}, line=shown)
     return api_failure(result)
+
+
+def _line_field(api_field: str) -> str:
+    """The form field an API field error belongs to (the Chinese name is names.zh-CN in the API)."""
+    return "name_zh" if api_field.startswith("names") else api_field
+
+
+def optional_line_fields() -> dict:
+    """The add form's optional fields, only when filled (a line without them keeps the original shape)."""
+    extra: dict = {}
+    if forms.text("name_zh"):
+        extra["names"] = {"zh-CN": forms.text("name_zh")}
+    if forms.text("url"):
+        extra["url"] = forms.text("url")
+    if forms.text("confidential") == "yes":
+        extra["confidential"] = True
+    return extra
 
 
 @bp.post("/admin/settings/help-lines/remove")

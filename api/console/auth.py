@@ -70,15 +70,7 @@ def sign_in():
     if not me.ok:
         return api_failure(me)
     if me.body["role"] not in HOME:
-        # Agents work in the phone app; before they go, the console tells them what their privacy promise has cost
-        # this month (their own figure, shown once, to them alone).
-        visibility = api().get("/me/visibility")
-        api().sign_out()
-        state.end()
-        if visibility.ok and visibility.body.get("budget"):
-            month = visibility.body["budget"][-1]
-            flash(gettext("This month, %(spent)s of %(limit)s used on figures that may include you.",
-                          spent=_epsilon(month["epsilon_spent"]), limit=_epsilon(month["epsilon_limit"])), "info")
+        # The agents' page reads their help lines and privacy budget with this sign-in, then ends it.
         return redirect(url_for(".for_agents"))
     return redirect(safe_next(request.form.get("next")) or url_for(HOME[me.body["role"]]))
 
@@ -105,8 +97,22 @@ def language():
 
 @bp.get("/for-agents")
 def for_agents():
-    """Agents work in the phone app; the console tells them so."""
-    return render("console/for_agents.html")
+    """Agents work in the phone app; the console tells them so, with their help lines (GET /support) and what the
+    privacy promise of team trends has cost them this month (GET /me/visibility) when they just signed in, and ends
+    that sign-in: agents are never kept signed in to the console."""
+    support = budget = None
+    if state.is_signed_in():
+        me = api().get("/me")
+        if me.ok and me.body["role"] not in HOME:
+            result = api().get("/support")
+            support = result.body if result.ok else None
+            visibility = api().get("/me/visibility")
+            if visibility.ok and visibility.body.get("budget"):
+                month = visibility.body["budget"][-1]
+                budget = {"spent": _epsilon(month["epsilon_spent"]), "limit": _epsilon(month["epsilon_limit"])}
+            api().sign_out()
+            state.end()
+    return render("console/for_agents.html", support=support, budget=budget)
 
 
 def _epsilon(value: float) -> str:

@@ -29,11 +29,11 @@ def case_rows(items: list[dict]) -> list[dict]:
 @bp.get("/hr/")
 @signed_in("hr")
 def hr_home():
-    """HR's overview: the newest open cases, help lines, and the organization's teams."""
+    """HR's overview: the newest open cases, the help lines agents see, and the organization's teams."""
     org = fetch("/org")
     cases = fetch("/counseling/cases", {"status": "open", "limit": OVERVIEW_SIZE, "purpose": PURPOSE})
     return render("console/hr/home.html", org=org, teams=fetch("/teams")["items"], cases=case_rows(cases["items"]),
-                  more_cases=bool(cases["next_cursor"]))
+                  more_cases=bool(cases["next_cursor"]), resources=fetch("/support")["resources"])
 
 
 @bp.get("/hr/cases")

@@ -101,9 +101,9 @@ def signed_in(*roles: str):
             g.console_lang = resolve_language(state.language(), request.headers.get("Accept-Language"),
                                               g.me.get("locale"))
             if g.me["role"] not in HOME:
+                # An agent signed in only to reach the agents' page; anywhere else the sign-in ends.
                 api().sign_out()
-                state.end()
-                return redirect(url_for("console.for_agents"))
+                return to_sign_in()
             if roles and g.me["role"] not in roles:
                 return error_page(403, gettext("This page is not part of your role's console."))
             return view(*args, **kwargs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import http
 import logging
+from datetime import datetime, timezone
 
 import marshmallow as ma
 from flask import Flask, g, json
@@ -68,11 +69,18 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(metadata={"description": "What went wrong, for this request"})
     code = ma.fields.String(metadata={"description": "A stable machine-readable code, where there is one"})
     errors = ma.fields.Dict(metadata={"description": "Field errors by location and field name (422)"})
+    available_from = ma.fields.String(metadata={
+        "description": "code retake_too_soon (409): when the questionnaire can be answered again (RFC 3339, UTC)"})
     request_id = ma.fields.String(metadata={"description": "The id under which the server logged this request"})
 
 
-def problem(status: int, title: str, detail: str | None = None, *, errors=None, code=None, headers=None):
-    """A problem+json response tuple."""
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def problem(status: int, title: str, detail: str | None = None, *, errors=None, code=None, headers=None,
+            extensions=None):
+    """A problem+json response tuple; `extensions` are extra members (RFC 9457 section 3.2), never the standard ones."""
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -80,6 +88,8 @@ def problem(status: int, title: str, detail: str | None = None, *, errors=None, 
         body["code"] = code
     if errors:
         body["errors"] = errors
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, _rfc3339(value) if isinstance(value, datetime) else value)
     request_id = getattr(g, "request_id", None)
     if request_id:
         body["request_id"] = request_id
@@ -128,7 +138,7 @@ def register_error_handlers(app: Flask) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after else None
         status, title = status_of(error)
         return problem(status, title, error.detail, errors=domain_problem_errors(error), code=error.code,
-                       headers=headers)
+                       headers=headers, extensions=getattr(error, "extensions", None))
 
     @app.errorhandler(HttpProblem)
     def http_problem(error: HttpProblem):

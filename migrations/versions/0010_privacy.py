@@ -1,7 +1,7 @@
 """privacy accounting per person: person ledger, public roster of releases, expiry of risk snapshots
 
 Revision ID: 0010_privacy
-Revises: 0008_trends
+Revises: 0009_safety
 Create Date: 2026-12-07 06:00:00
 
 """
@@ -14,7 +14,7 @@ import wellbeing.core.db
 
 # revision identifiers, used by Alembic.
 revision = '0010_privacy'
-down_revision = '0008_trends'
+down_revision = '0009_safety'
 branch_labels = None
 depends_on = None
 

@@ -10,10 +10,25 @@ from sqlalchemy import func, select
 
 from tests.conftest import now_utc
 from wellbeing.core.db import db
+from wellbeing.assessments.resources import national_lines
 from wellbeing.models import Assessment
+
+CN_SOURCES = {line.id: line.source for line in national_lines("CN")}
 
 URL = "/api/v1/assessments"
 HELP_LINES = [{"name": "EAP", "phone": "+86 400 000 0000", "hours": "24/7"}]
+# What every organization in mainland China shows after its own lines (surveys/resources/CN.json)
+NATIONAL_EN = [
+    {"type": "help_line", "id": "cn_12356", "origin": "national", "name": "National mental health hotline 12356",
+     "phone": "12356", "hours": "At least 18 hours a day", "confidential": True, "emergency": False,
+     "source": CN_SOURCES["cn_12356"]},
+    {"type": "help_line", "id": "cn_120", "origin": "national", "name": "Medical emergency (ambulance) 120",
+     "phone": "120", "hours": "24 hours a day", "confidential": False, "emergency": True,
+     "source": CN_SOURCES["cn_120"]},
+    {"type": "help_line", "id": "cn_110", "origin": "national", "name": "Police, for immediate danger 110",
+     "phone": "110", "hours": "24 hours a day", "confidential": False, "emergency": True,
+     "source": CN_SOURCES["cn_110"]},
+]
 # PHQ-4 golden vector Q2: anxiety 2 + 1 = 3 (positive screen), depression 2: the anxiety rule fires
 PHQ4_Q2 = {"1": 2, "2": 1, "3": 1, "4": 1}
 
@@ -46,8 +61,10 @@ def test_positive_phq4_screen_returns_a_support_block_with_help_lines_and_self_r
     assert (support["kind"], support["alerts"]) == ("signpost", ["anxiety_positive"])
     assert support["message"].startswith("Thank you for answering.")
     assert support["resources"] == [
-        {"type": "help_line", "name": "EAP", "phone": "+86 400 000 0000", "hours": "24/7"},
-        {"type": "self_referral", "name": "Talk to a counselor",
+        {"type": "help_line", "id": "org_1", "origin": "organization", "name": "EAP", "phone": "+86 400 000 0000",
+         "hours": "24/7", "confidential": False, "emergency": False},
+        *NATIONAL_EN,
+        {"type": "self_referral", "id": "self_referral", "name": "Talk to a counselor",
          "description": "Refer yourself for a confidential counseling conversation; HR arranges it with you."},
     ]
 
@@ -60,9 +77,9 @@ def test_support_block_follows_the_language(world, now, help_lines):
     assert support["resources"][-1]["name"] == "预约心理咨询"
 
 
-def test_without_help_lines_the_self_referral_offer_remains(world, now):
+def test_without_help_lines_the_national_lines_and_the_self_referral_offer_remain(world, now):
     support = world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent")).json["support"]
-    assert [resource["type"] for resource in support["resources"]] == ["self_referral"]
+    assert [resource["id"] for resource in support["resources"]] == ["cn_12356", "cn_120", "cn_110", "self_referral"]
 
 
 def test_an_alert_adds_no_row_outside_the_agents_own_record(world, session, now, help_lines):
@@ -107,7 +124,8 @@ def test_route_alerts_is_the_single_routing_point(world, now, monkeypatch):
     monkeypatch.setattr(reactions, "route_alerts", lambda session, user, assessment, level, at: routed.append(
         (user.id, [a["rule_id"] for a in assessment.alerts], level, at)))
     world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
-    world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 0, "2": 0, "3": 0, "4": 0}}, headers=world.as_("agent"))
+    quiet = world.client.post(URL, json={"instrument": "burnout1", "answers": {"1": 2}}, headers=world.as_("agent"))
+    assert quiet.status_code == 201 and quiet.json["alerts"] == []
     assert routed == [(world.ids["agent"], ["anxiety_positive"], "insufficient_data", now)]
 
 
@@ -120,8 +138,8 @@ def _consent(world, key, hr_followup):
 def test_with_hr_followup_consent_an_alert_opens_one_hr_case_without_the_answers(world, now):
     _consent(world, "agent", True)
     world.client.post(URL, json={"instrument": "phq4", "answers": PHQ4_Q2}, headers=world.as_("agent"))
-    world.client.post(URL, json={"instrument": "phq4", "answers": {"1": 3, "2": 3, "3": 3, "4": 3}},
-                      headers=world.as_("agent"))
+    second = world.client.post(URL, json={"instrument": "burnout1", "answers": {"1": 5}}, headers=world.as_("agent"))
+    assert second.json["alerts"][0]["rule_id"] == "completely_burned_out"
     cases = world.client.get("/api/v1/counseling/cases", headers=world.as_("hr")).json["items"]
     assert len(cases) == 1
     case = cases[0]

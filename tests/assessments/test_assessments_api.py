@@ -38,14 +38,14 @@ def test_cbi_result_is_scored_exactly_and_stored_with_the_instrument_version(wor
     response = post(world, {"instrument": "cbi", "answers": CBI_C1})
     assert response.status_code == 201, response.json
     body = response.json
-    assert body["instrument"] == "cbi" and body["instrument_version"] == "1.0-puma-order"
+    assert body["instrument"] == "cbi" and body["instrument_version"] == "1.1-puma-order"
     assert body["scores"] == {"personal": 75.0, "work": 67.9, "client": 50.0}
     assert body["bands"] == {"personal": "high", "work": "high", "client": "high"}
     assert body["completed_at"] == z(now) and body["alerts"] == [] and "support" not in body
     stored = session.get(Assessment, body["id"])
     assert stored.user_id == world.ids["agent"] and stored.answers == CBI_C1
     assert stored.unrounded == {"personal": 75.0, "work": 475 / 7, "client": 50.0}
-    assert (stored.instrument_version, stored.support_offered_at) == ("1.0-puma-order", None)
+    assert (stored.instrument_version, stored.support_offered_at) == ("1.1-puma-order", None)
 
 
 def test_cbi_scale_short_of_its_minimum_is_left_out(world, now):
@@ -171,13 +171,15 @@ def test_only_agents_submit_and_list_assessments(world, now, who):
 
 
 def test_history_is_own_newest_first_with_a_cursor(world, now):
-    for days in (3, 1, 2):
-        post(world, {"instrument": "phq4", "answers": PHQ4_NORMAL, "completed_at": z(now - timedelta(days=days))})
+    # PHQ-4 answers lie at least its 14-day minimum interval apart; the last one arrives late, from an offline phone.
+    for days in (28, 0, 14):
+        response = post(world, {"instrument": "phq4", "answers": PHQ4_NORMAL, "completed_at": z(now - timedelta(days=days))})
+        assert response.status_code == 201, response.json
     post(world, {"instrument": "phq4", "answers": PHQ4_NORMAL}, who="agent2")
     first = world.client.get(URL + "?limit=2", headers=world.as_("agent")).json
-    assert [item["completed_at"] for item in first["items"]] == [z(now - timedelta(days=1)), z(now - timedelta(days=2))]
+    assert [item["completed_at"] for item in first["items"]] == [z(now), z(now - timedelta(days=14))]
     rest = world.client.get(URL + f"?limit=2&cursor={first['next_cursor']}", headers=world.as_("agent")).json
-    assert [item["completed_at"] for item in rest["items"]] == [z(now - timedelta(days=3))]
+    assert [item["completed_at"] for item in rest["items"]] == [z(now - timedelta(days=28))]
     assert rest["next_cursor"] is None
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import now_utc
-from wellbeing.demo import agent_strain, seed_demo
+from wellbeing.demo import DEMO_DOMAIN, DEMO_PASSWORD, agent_strain, seed_demo
 from wellbeing.assessments.catalog import instrument_catalog
 from wellbeing.models import Assessment, RiskSnapshot, User
 from wellbeing.risk.model import MODEL_VERSION
@@ -50,6 +50,26 @@ def test_demo_results_are_the_default_instruments_scored_by_the_engine(session, 
         scored = score_answers(instrument_catalog()[result.instrument_id], result.answers)
         assert (result.scores, result.bands) == (scored.scores, scored.bands)
         assert result.instrument_version == scored.instrument_version
+
+
+def test_demo_history_keeps_each_instruments_minimum_interval(session, seeded):
+    rows = session.execute(select(Assessment.user_id, Assessment.instrument_id, Assessment.completed_at)
+                           .order_by(Assessment.user_id, Assessment.instrument_id, Assessment.completed_at)).all()
+    catalog = instrument_catalog()
+    gaps = [(later.completed_at - earlier.completed_at, catalog[later.instrument_id].min_interval_days)
+            for earlier, later in zip(rows, rows[1:])
+            if (earlier.user_id, earlier.instrument_id) == (later.user_id, later.instrument_id)]
+    assert gaps and all(gap >= timedelta(days=days) for gap, days in gaps)
+
+
+def test_the_demo_organization_shows_its_localized_lines_then_the_national_ones(seeded, client):
+    signed_in = client.post("/api/v1/auth/token", json={"email": f"agent1-1@{DEMO_DOMAIN}", "password": DEMO_PASSWORD})
+    headers = {"Authorization": f"Bearer {signed_in.json['access_token']}", "Accept-Language": "zh-CN"}
+    resources = client.get("/api/v1/support", headers=headers).json["resources"]
+    assert [(r["id"], r["name"], r["confidential"]) for r in resources] == [
+        ("org_1", "员工援助计划（外部机构，保密）", True), ("org_2", "人力资源部员工关爱专线", False),
+        ("cn_12356", "全国统一心理援助热线 12356", True), ("cn_120", "医疗急救电话 120", False),
+        ("cn_110", "报警电话（紧急危险）110", False)]
 
 
 def test_demo_burnout_scores_follow_strain(session, seeded):

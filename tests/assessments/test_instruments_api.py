@@ -93,7 +93,7 @@ def test_catalog_lists_the_enabled_instruments_in_english(world, now):
     catalog = world.client.get(URL, headers=world.as_("agent")).json
     assert [(i["id"], i["name"], i["items_count"], i["version"]) for i in catalog] == [
         ("burnout1", "Single-item burnout measure", 1, "1.0"),
-        ("cbi", "Copenhagen Burnout Inventory", 19, "1.0-puma-order"),
+        ("cbi", "Copenhagen Burnout Inventory", 19, "1.1-puma-order"),
         ("phq4", "Patient Health Questionnaire-4 (PHQ-4)", 4, "1.0"),
     ]
     assert catalog[2]["recall_period"] == {"text": "The last 2 weeks", "days": 14}

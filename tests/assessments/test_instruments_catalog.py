@@ -24,6 +24,7 @@ TINY = {
     "name": text("Tiny check", "小测验"),
     "instructions": text("Answer each item.", "请回答每一题。"),
     "recall_period": {"text": text("The last week", "过去一周"), "days": 7, "published": True},
+    "min_interval_days": 7,
     "required": "per_scale_minimum",
     "option_sets": {
         "agree": [

@@ -207,7 +207,8 @@ def test_org_settings_read_and_change(world):
     admin = world.as_("admin")
     org = world.client.get("/api/v1/org", headers=admin).json
     assert org == {"id": world.org_id, "name": "Org A", "timezone": "Asia/Shanghai", "roster_min": 8,
-                   "epsilon_per_month": 3.0, "help_lines": [], "retention_days": 730}
+                   "epsilon_per_month": 3.0, "help_lines": [], "retention_days": 730,
+                   "country": "CN", "country_source": "timezone", "warnings": ["no_own_help_lines"]}
     change = {"name": "Org A+", "roster_min": 10, "epsilon_per_month": 2.5, "retention_days": 365,
               "help_lines": [{"name": "EAP", "phone": "+86 400 000", "hours": "24/7"}], "timezone": "Europe/London"}
     updated = world.client.patch("/api/v1/org", json=change, headers=admin).json

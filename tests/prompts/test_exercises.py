@@ -159,3 +159,18 @@ def test_catalog_with_a_duplicate_id_or_unknown_kind_is_refused():
     data["exercises"][0]["kind"] = "meditation"
     with pytest.raises(ExerciseDataError):
         validate_catalog(data)
+
+
+def test_cyclic_sighing_takes_both_inhales_through_the_nose():
+    for lang, nose in (("en", "through your nose"), ("zh-CN", "用鼻子")):
+        sigh = get_exercise("cyclic_sighing", lang)
+        inhale, top_up, _exhale = sigh["phases"]
+        assert nose in inhale["label"] and nose in top_up["label"]
+        assert sigh["instructions"].count(nose) >= 2
+
+
+def test_every_safety_note_says_to_stop_if_attending_to_the_breath_raises_anxiety():
+    for exercise in list_exercises("en"):
+        assert "Stop if focusing on your breathing makes you more anxious." in exercise["safety_note"], exercise["id"]
+    for exercise in list_exercises("zh-CN"):
+        assert "如果专注于呼吸让您更加焦虑" in exercise["safety_note"], exercise["id"]

@@ -126,6 +126,7 @@ MATRIX = {
     ("GET", "/api/v1/teams/<team_id>/trends.svg"): TEAM_TRENDS,
     ("GET", "/api/v1/org/trends"): only("admin", "hr", "other_admin"),
     ("GET", "/api/v1/me/visibility"): AGENTS,
+    ("GET", "/api/v1/support"): ANY_USER,
 }
 
 # Bodies for routes whose ownership check runs after validation (the others get an empty object).

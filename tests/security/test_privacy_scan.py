@@ -108,9 +108,13 @@ def seeded(app, client, session):
             "occurred_at": (now - timedelta(hours=n + 1)).isoformat(), "emotion": "wronged", "intensity": 9,
             "triggers": ["abusive_customer"], "note": note})
         assert response.status_code == 201, response.json
+    # The demo holds the owner's recent PHQ-4 (a retake inside its interval is refused): a first WHO-5, alert firing.
+    response = client.put(f"{API}/org/instruments", headers=headers["admin"],
+                          json={"enabled": ["cbi", "phq4", "burnout1", "who5"]})
+    assert response.status_code == 200, response.json
     response = client.post(f"{API}/assessments", headers=owner,
-                           json={"instrument": "phq4", "answers": {"1": 3, "2": 3, "3": 3, "4": 3}})
-    assert response.status_code == 201, response.json
+                           json={"instrument": "who5", "answers": {str(n): 0 for n in range(1, 6)}})
+    assert response.status_code == 201 and response.json["alerts"], response.json
     response = client.post(f"{API}/me/counseling", headers=owner, json={"reason": REASON})
     assert response.status_code == 201, response.json
 

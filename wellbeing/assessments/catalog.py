@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from wellbeing.assessments.instruments import Instrument, load_catalog, localize, next_due
+from wellbeing.assessments.instruments import Instrument, available_from, load_catalog, localize, next_due
 from wellbeing.core.errors import Invalid, NotFound
 from wellbeing.core.language import resolve_language
 from wellbeing.models import Assessment, Organization, OrgInstrument, User
@@ -114,4 +114,6 @@ def _summary(instrument: Instrument, lang: str, last: datetime | None, now: date
 
 
 def _due(instrument: Instrument, last: datetime | None, now: datetime) -> dict[str, Any]:
-    return {"last_completed_at": last, "next_due_at": next_due(instrument, last, now)}
+    return {"last_completed_at": last, "next_due_at": next_due(instrument, last, now),
+            "min_interval_days": instrument.min_interval_days,
+            "available_from": available_from(instrument, last, now)}

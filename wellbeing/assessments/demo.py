@@ -62,7 +62,8 @@ def _history(user_id: str, strain: float, instruments: list[Instrument], start: 
         while moment < now:
             if rng.random() < RESPONSE_RATE:
                 rows.append(_result(user_id, instrument, _answers(instrument, level, rng), moment))
-            moment += timedelta(days=instrument.recall_days + rng.uniform(-2, 2))
+            # About once a recall period, never sooner than the instrument's minimum interval (as the API enforces).
+            moment += timedelta(days=max(instrument.recall_days + rng.uniform(-2, 2), instrument.min_interval_days))
     return rows
 
 

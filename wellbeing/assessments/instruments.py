@@ -117,6 +117,7 @@ class Instrument:
     recall_text: Localized
     recall_days: int
     recall_published: bool
+    min_interval_days: int
     required: str  # "all" or "per_scale_minimum"
     items: tuple[Item, ...]
     scales: dict[str, Scale]
@@ -182,6 +183,8 @@ def _semantic_problems(doc: dict[str, Any], stem: str) -> Iterator[tuple[str, st
             yield f"$.alerts[{index}].target", f"unknown {rule['on']} {rule['target']!r}"
     if doc["required"] == "all" and any(s["missing"]["rule"] != "all_required" for s in doc["scales"].values()):
         yield "$.required", "'all' contradicts a scale with a min_answered rule"
+    if doc["min_interval_days"] > doc["recall_period"]["days"]:
+        yield "$.min_interval_days", "exceeds recall_period.days: the instrument would be due before it may be answered"
 
 
 def _scale_problems(doc: dict[str, Any], name: str, scale: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -269,7 +272,7 @@ def _build(doc: dict[str, Any]) -> Instrument:
     recall = doc["recall_period"]
     return Instrument(
         doc["id"], doc["version"], doc["name"], doc["instructions"], recall["text"], recall["days"],
-        recall["published"], doc["required"], items, scales, alerts, doc["license"], doc["citation"],
+        recall["published"], doc["min_interval_days"], doc["required"], items, scales, alerts, doc["license"], doc["citation"],
         doc["translation"], doc.get("notes"),
     )
 
@@ -335,9 +338,23 @@ def _translation(instrument: Instrument, lang: str) -> dict[str, Any] | None:
 
 def next_due(instrument: Instrument, last_completed_at: datetime | None, now: datetime) -> datetime:
     """When to offer the instrument again: a recall period after the last completion; now if never taken or overdue."""
+    return _after(last_completed_at, timedelta(days=instrument.recall_days), now)
+
+
+def available_from(instrument: Instrument, last_completed_at: datetime | None, now: datetime) -> datetime:
+    """From when a new answer is accepted: the minimum interval after the last completion; now if that has passed."""
+    return _after(last_completed_at, min_interval(instrument), now)
+
+
+def min_interval(instrument: Instrument) -> timedelta:
+    """The shortest time between two answers of the instrument by one person."""
+    return timedelta(days=instrument.min_interval_days)
+
+
+def _after(last_completed_at: datetime | None, interval: timedelta, now: datetime) -> datetime:
     for moment in (last_completed_at, now):
         if moment is not None and moment.utcoffset() is None:
             raise ValueError("datetimes must be timezone-aware")
     if last_completed_at is None:
         return now
-    return max(last_completed_at + timedelta(days=instrument.recall_days), now)
+    return max(last_completed_at + interval, now)

@@ -6,19 +6,21 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from wellbeing.assessments import catalog
 from wellbeing.assessments.events import AssessmentRecorded
-from wellbeing.assessments.instruments import Instrument
+from wellbeing.assessments.instruments import Instrument, min_interval
+from wellbeing.assessments.resources import help_resources
 from wellbeing.assessments.scoring import AnswerError, score_answers
 from wellbeing.assessments.support import support_block
 from wellbeing.core import reactions
 from wellbeing.core.db import new_id
-from wellbeing.core.errors import Invalid, NotFound
+from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import Assessment, Organization, User
+from wellbeing.org.consents import has_consent
 
 # Phones answer offline; a result may arrive late, but not from further back than the diary accepts.
 BACKDATE_LIMIT = timedelta(days=30)
@@ -39,12 +41,13 @@ def record_assessment(session: Session, user: User, data: Mapping[str, Any], fin
                       lang: str) -> Recorded:
     """Score and store one completed questionnaire, idempotent on the client's id, and announce it (the risk is
     recomputed and the alerts routed in the same transaction). A replay returns the stored result with its alerts
-    and routes nothing again."""
+    and routes nothing again; a new answer inside the instrument's minimum interval is a Conflict."""
     assessment_id = str(data["id"]) if data.get("id") else None
 
     def build() -> Assessment:
         instrument = _offered(session, user.org_id, data["instrument"])
         completed_at = _completed_at(data.get("completed_at"), now)
+        _check_interval(session, user, instrument, completed_at, assessment_id)
         try:
             result = score_answers(instrument, data["answers"])
         except AnswerError as error:
@@ -62,8 +65,11 @@ def record_assessment(session: Session, user: User, data: Mapping[str, Any], fin
     assessment, created = create_once(session, Assessment, assessment_id, fingerprint, build,
                                       lambda stored: stored.user_id == user.id, after)
     alerts = tuple(assessment.alerts)
-    help_lines = session.get(Organization, user.org_id).help_lines if alerts else []
-    return Recorded(assessment, created, alerts, support_block(alerts, help_lines, lang))
+    support = None
+    if alerts:
+        resources = help_resources(session.get(Organization, user.org_id), lang)
+        support = support_block(alerts, resources, lang, has_consent(session, user.id, "hr_followup"))
+    return Recorded(assessment, created, alerts, support)
 
 
 def get_own_assessment(session: Session, user_id: str, assessment_id: str) -> Assessment:
@@ -100,6 +106,29 @@ def _offered(session: Session, org_id: str, instrument_id: str) -> Instrument:
                       fields={"instrument": ["Not enabled in your organization."]},
                       code="instrument_disabled")
     return instrument
+
+
+def _check_interval(session: Session, user: User, instrument: Instrument, completed_at: datetime,
+                    assessment_id: str | None) -> None:
+    """A retake inside the minimum interval after an earlier answer is a Conflict naming when it opens again.
+
+    Only earlier answers count: a result completed before the newest stored one was answered offline, when the
+    phone could not know of the newer one, and is kept (nothing acknowledged on a phone is lost). The request's own
+    id does not count either: a replay that raced the first insert of that id then ends as a replay (the primary
+    key refuses the second insert), not as a retake.
+    """
+    # The agent's row lock serializes their concurrent submissions (SQLite serializes every write anyway).
+    session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+    mine = (Assessment.user_id == user.id, Assessment.instrument_id == instrument.id, Assessment.id != assessment_id)
+    previous = session.scalar(select(func.max(Assessment.completed_at)).where(*mine,
+                                                                             Assessment.completed_at <= completed_at))
+    interval = min_interval(instrument)
+    if previous is None or completed_at >= previous + interval:
+        return
+    opens = session.scalar(select(func.max(Assessment.completed_at)).where(*mine)) + interval
+    raise Conflict(f"{instrument.id} was answered less than {instrument.min_interval_days} days before; it can be "
+                   f"answered again from {opens.isoformat()}.", code="retake_too_soon",
+                   extensions={"available_from": opens})
 
 
 def _completed_at(value: datetime | None, now: datetime) -> datetime:

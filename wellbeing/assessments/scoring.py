@@ -16,11 +16,13 @@ UNKNOWN = "unknown item"
 class AnswerError(Invalid):
     """Answers that cannot be scored; `errors` maps each offending item id (or "answers") to its messages."""
 
-    errors: dict[str, list[str]]
-
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__("Some answers cannot be scored.", fields=errors, code="invalid_answers")
-        self.errors = errors
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """The per-item messages under the scorer's own name for them (what callers of score_answers read)."""
+        return self.fields
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,15 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     """The request clashes with stored state (an id reused with another body, an impossible transition).
 
-    `current` describes the stored state the request lost to, when the caller can act on it.
+    `current` describes the stored state the request lost to, when the caller can act on it; `extensions` are
+    further members of the problem itself (``{"available_from": ...}``: when the request would succeed).
     """
 
-    def __init__(self, detail: str, *, code: str | None = None, current: Mapping | None = None) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, current: Mapping | None = None,
+                 extensions: Mapping | None = None) -> None:
         super().__init__(detail, code=code)
         self.current = dict(current) if current else None
+        self.extensions = dict(extensions) if extensions else None
 
 
 class Invalid(DomainError):

@@ -19,6 +19,7 @@ class Organization(db.Model):
         CheckConstraint("roster_min >= 8", name="roster_min_at_least_8"),
         CheckConstraint("epsilon_per_month >= 1 AND epsilon_per_month <= 10", name="epsilon_range"),
         CheckConstraint("retention_days >= 30", name="retention_days_min"),
+        CheckConstraint("country IS NULL OR length(country) = 2", name="country_alpha2"),
     )
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
@@ -27,6 +28,8 @@ class Organization(db.Model):
     roster_min: Mapped[int] = mapped_column(default=8)
     epsilon_per_month: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal("3"))
     help_lines: Mapped[list] = mapped_column(JSON, default=list)
+    # ISO 3166-1 alpha-2, chosen by an admin; null follows the time zone (wellbeing.org.countries.org_country).
+    country: Mapped[str | None] = mapped_column(String(2))
     retention_days: Mapped[int] = mapped_column(default=730)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

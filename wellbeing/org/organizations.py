@@ -14,7 +14,7 @@ from wellbeing.core.idempotency import create_once
 from wellbeing.models import Organization, Team, TeamSupervisor, User
 from wellbeing.org import passwords
 
-ORG_SETTINGS = ("name", "timezone", "roster_min", "epsilon_per_month", "help_lines", "retention_days")
+ORG_SETTINGS = ("name", "timezone", "roster_min", "epsilon_per_month", "help_lines", "retention_days", "country")
 
 
 def bootstrap(session: Session, org_name: str, email: str, password: str, timezone: str, now: datetime) -> Organization:

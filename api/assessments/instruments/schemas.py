@@ -22,10 +22,16 @@ class LicenseSchema(ma.Schema):
 
 
 class DueSchema(ma.Schema):
-    """When the agent last completed the instrument and when it is next due (the prompt scheduler's hint)."""
+    """When the agent last completed the instrument, when it is next due (the prompt scheduler's hint) and from when
+    a new answer is accepted."""
 
     last_completed_at = UTCDateTime(allow_none=True)
     next_due_at = UTCDateTime(metadata={"description": "A recall period after the last completion; now if never taken or overdue"})
+    min_interval_days = fields.Integer(metadata={
+        "description": "The shortest time between two answers of this instrument"})
+    available_from = UTCDateTime(metadata={
+        "description": "From when POST /assessments accepts a new answer: min_interval_days after the last completion; "
+                       "now if never taken or already open. Sooner is 409 retake_too_soon"})
 
 
 class InstrumentSummarySchema(DueSchema):
