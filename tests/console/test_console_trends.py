@@ -152,3 +152,25 @@ def test_an_unknown_questionnaire_is_a_readable_refusal(signed_in):
 
 def test_questionnaire_page_is_admin_only(signed_in):
     assert signed_in("hr").get("/console/admin/instruments").status_code == 403
+
+
+def test_an_agent_signing_in_reads_what_the_privacy_promise_cost_them_this_month(app, world, session):
+    from datetime import date, datetime, timezone
+
+    import time_machine
+
+    from tests.console.helpers import browser, sign_in, text
+    from wellbeing.models import PrivacyPersonLedger
+
+    session.add(PrivacyPersonLedger(user_id=world.ids["agent"], month=date(2027, 3, 1), org_id=world.org_id,
+                                    limit_micro=3_000_000, spent_micro=1_500_000, team_monthly_micro=0,
+                                    team_weekly_micro=1_500_000, pooled_micro=0,
+                                    updated_at=datetime(2027, 3, 2, tzinfo=timezone.utc)))
+    session.commit()
+    with time_machine.travel(datetime(2027, 3, 10, 4, tzinfo=timezone.utc), tick=False):
+        client = browser(app)
+        assert sign_in(client, world.emails["agent"]).headers["Location"] == "/console/for-agents"
+        page = text(client.get("/console/for-agents"))
+        assert "This month, 1.5 of 3.0 used on figures that may include you." in page
+        again = text(client.get("/console/for-agents"))  # the sign-in has ended: the figure is not shown again
+    assert "used on figures that may include you" not in again
