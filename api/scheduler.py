@@ -22,7 +22,7 @@ from wellbeing.core.clock import utcnow
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.data_rights import purge_expired
 from wellbeing.core.db import db
-from wellbeing.risk.snapshots import refresh_diary_risk
+from wellbeing.risk.snapshots import refresh_diary_risk, refresh_stale_risk
 from wellbeing.prompts.dispatch import Channel, dispatch_due, expire_stale
 from wellbeing.prompts.planner import top_up_plans
 from wellbeing.trends.release import release_job
@@ -53,6 +53,7 @@ JOBS: list[Job] = [
     Job("counseling_reminders", 60, send_counseling_reminders),
     Job("retention_purge", 3600, purge_expired),
     Job("refresh_diary_risk", 3600, refresh_diary_risk),
+    Job("refresh_stale_risk", 3600, refresh_stale_risk),
     Job("release_trends", 3600, release_job),
 ]
 

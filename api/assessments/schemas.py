@@ -2,8 +2,10 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from api.core.language import request_language
 from api.core.pagination import CursorArgsSchema
 from api.core.schemas import ClientId, RequestSchema, UTCDateTime
+from wellbeing.assessments.support import RESULT_NOTICE
 
 ANSWER_DOC = "Item id -> the published option value; null or absent = left out (only where the instrument allows it)"
 
@@ -50,6 +52,9 @@ class AssessmentSchema(ma.Schema):
     alerts = fields.List(fields.Nested(AlertSchema))
     completed_at = UTCDateTime()
     created_at = UTCDateTime()
+    notice = fields.Function(lambda assessment: RESULT_NOTICE[request_language()], dump_only=True, metadata={
+        "description": "One line in the caller's language: self-rated screening scores, not a diagnosis, the "
+                       "caller's alone"})
 
 
 class ResourceSchema(ma.Schema):

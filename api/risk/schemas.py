@@ -15,7 +15,7 @@ class FactorSchema(ma.Schema):
 
 
 class RiskSchema(ma.Schema):
-    """A screening indicator for self-care and staffing, not a diagnosis (docs/risk-model.md)."""
+    """A screening indicator for the agent's own self-care, not a diagnosis (docs/risk-model.md)."""
 
     level = fields.String(metadata={"description": "low, moderate, high, very_high or insufficient_data"})
     score = fields.Float(allow_none=True, metadata={"description": "0..100; null when insufficient_data"})

@@ -211,3 +211,12 @@ def test_another_users_result_is_404(world, now, who):
 @pytest.mark.parametrize("assessment_id", [str(uuid.uuid4()), "x" * 300, "%00"])
 def test_missing_or_malformed_ids_are_404(world, now, assessment_id):
     assert_problem(world.client.get(f"{URL}/{assessment_id}", headers=world.as_("agent")), 404)
+
+
+def test_every_result_screen_carries_the_one_line_non_diagnostic_note(world, now):
+    created = post(world, {"instrument": "cbi", "answers": CBI_C1}).json
+    assert created["notice"] == "Self-rated screening scores, not a diagnosis. Only you can see them."
+    zh = world.client.get(f"{URL}/{created['id']}", headers=world.as_("agent") | {"Accept-Language": "zh-CN"}).json
+    assert zh["notice"] == "这些是自评筛查分数，不是诊断。只有您本人可以看到。"
+    listed = world.client.get(URL, headers=world.as_("agent")).json["items"]
+    assert [item["notice"] for item in listed] == [created["notice"]]

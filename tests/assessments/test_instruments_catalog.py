@@ -170,7 +170,7 @@ def test_localize_matches_case_insensitively_and_falls_back_to_english(catalog, 
 def test_localize_lists_band_labels_per_scale(catalog):
     scales = localize(catalog["pss10"], "zh-CN")["scales"]
     assert scales == [{"name": "total", "informal_bands": True, "bands": [
-        {"key": "low", "label": "低"}, {"key": "moderate", "label": "中等"}, {"key": "high", "label": "高"}]}]
+        {"key": "low", "label": "自评压力感较低"}, {"key": "moderate", "label": "自评压力感中等"}, {"key": "high", "label": "自评压力感较高"}]}]
 
 
 def test_next_due_is_now_for_an_instrument_never_taken(catalog):

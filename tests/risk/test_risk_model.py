@@ -105,10 +105,20 @@ def test_a_blend_of_exactly_50_is_moderate():
     assert risk(cbi_work=timed(50), pss10=timed(20), who5_percent=timed(50)).level == "moderate"
 
 
-def test_a_blend_just_under_50_is_low():
-    # WHO-5 52 -> 48 points: (25 + 7.5 + 7.2) / 0.8 = 49.625
-    result = risk(cbi_work=timed(50), pss10=timed(20), who5_percent=timed(52))
-    assert (result.level, result.score) == ("low", 49.6)
+def test_a_blend_just_under_50_is_low_when_no_cbi_scale_is_in_its_high_band():
+    # CBI 49 -> 24.5, PSS 20 -> 7.5, WHO-5 52 -> 7.2: 39.2 / 0.8 = 49.0
+    result = risk(cbi_work=timed(49), pss10=timed(20), who5_percent=timed(52))
+    assert (result.level, result.score) == ("low", 49.0)
+
+
+def test_a_fresh_cbi_in_its_high_band_is_at_least_moderate_whatever_the_blend():
+    # The reviewed case: CBI work 55 with benign other inputs (PSS 0, WHO-5 100, BRS 5, burnout1 1 and a calm diary,
+    # all 0 points): every weight is present, so the score is 0.5 x 55 = 27.5: "low" under v1, "moderate" under v2.
+    result = risk(cbi_work=timed(55), pss10=timed(0), who5_percent=timed(100), brs_mean=timed(5), burnout1=timed(1),
+                  diary=DiarySignals(10, 0.0, None, 0))
+    assert (result.score, result.level, result.model_version) == (27.5, "moderate", "heuristic-blend-v2")
+    assert risk(cbi_client=timed(50), who5_percent=timed(100)).level == "moderate"  # the client scale counts too
+    assert risk(cbi_work=timed(50, days=40), cbi_client=timed(20), who5_percent=timed(100)).level == "low"  # stale
 
 
 def test_cbi_75_with_burnout1_4_is_very_high():
@@ -227,13 +237,14 @@ def test_naive_now_is_refused():
 
 def test_result_carries_model_version_and_time():
     result = risk(cbi_work=timed(30))
-    assert MODEL_VERSION == "heuristic-blend-v1"
+    assert MODEL_VERSION == "heuristic-blend-v2"
     assert (result.model_version, result.computed_at) == (MODEL_VERSION, NOW)
 
 
-def test_notice_says_screening_indicator_not_a_diagnosis():
-    assert "not a diagnosis" in SCREENING_NOTICE["en"]
-    assert "不是诊断" in SCREENING_NOTICE["zh-CN"]
+def test_notice_says_screening_indicator_not_a_diagnosis_and_the_agents_alone():
+    assert "not a diagnosis" in SCREENING_NOTICE["en"] and "Only you can see it" in SCREENING_NOTICE["en"]
+    assert "不是诊断" in SCREENING_NOTICE["zh-CN"] and "只有您本人" in SCREENING_NOTICE["zh-CN"]
+    assert "staffing" not in SCREENING_NOTICE["en"] and "人员安排" not in SCREENING_NOTICE["zh-CN"]
 
 
 def test_summarize_diary_counts_the_last_14_days_only():

@@ -53,7 +53,7 @@ def test_without_any_result_the_risk_is_insufficient_data_and_nothing_is_stored(
     assert body == {
         "level": "insufficient_data", "score": None, "factors": [], "model_version": MODEL_VERSION,
         "computed_at": z(now), "confidence": 0.0, "flags": [],
-        "notice": "A screening indicator for self-care and staffing, not a diagnosis.",
+        "notice": "A screening indicator for your own self-care, not a diagnosis. Only you can see it.",
     }
     assert snapshots(session, world.ids["agent"]) == []
 
@@ -162,7 +162,7 @@ def test_risk_is_the_callers_own(world, now):
 
 def test_the_notice_follows_the_language(world, now):
     body = world.client.get(URL, headers=world.as_("agent") | {"Accept-Language": "zh-CN"}).json
-    assert body["notice"] == "这是用于自我关照和人员安排的筛查指标，不是诊断。"
+    assert body["notice"] == "这是供您自我关照的筛查指标，不是诊断。只有您本人可以看到。"
 
 
 @pytest.mark.parametrize("who", ["supervisor", "hr", "admin"])

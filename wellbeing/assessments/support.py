@@ -15,6 +15,11 @@ from wellbeing.models import Organization, User
 from wellbeing.org.countries import org_country
 
 # Calm, non-diagnostic wording; it promises only what holds: the answers stay with the agent unless they act.
+# One line on every result screen: what the scores are (and are not), and whose they are.
+RESULT_NOTICE = {
+    "en": "Self-rated screening scores, not a diagnosis. Only you can see them.",
+    "zh-CN": "这些是自评筛查分数，不是诊断。只有您本人可以看到。",
+}
 MESSAGES = {
     "signpost": {
         "en": "Thank you for answering. Some of your answers suggest you are carrying a lot at the moment. "

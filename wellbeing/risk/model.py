@@ -1,4 +1,4 @@
-"""Burnout-risk model heuristic-blend-v1: a versioned screening indicator, not a diagnosis (docs/risk-model.md)."""
+"""Burnout-risk model heuristic-blend-v2: a versioned screening indicator, not a diagnosis (docs/risk-model.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,10 +9,13 @@ from typing import Callable, Collection, Iterable
 from wellbeing.core.numbers import round_half_up
 from wellbeing.diary.signals import DIARY_DAYS, DiarySignals
 
-MODEL_VERSION = "heuristic-blend-v1"
+# v2 (2026-12): a fresh CBI work or client scale in its "high" band (>= 50) makes the level at least moderate.
+# Stored results keep the version they were computed with.
+MODEL_VERSION = "heuristic-blend-v2"
+# One line on every result screen: what the number is, and that it is the agent's alone.
 SCREENING_NOTICE = {
-    "en": "A screening indicator for self-care and staffing, not a diagnosis.",
-    "zh-CN": "这是用于自我关照和人员安排的筛查指标，不是诊断。",
+    "en": "A screening indicator for your own self-care, not a diagnosis. Only you can see it.",
+    "zh-CN": "这是供您自我关照的筛查指标，不是诊断。只有您本人可以看到。",
 }
 
 # Nominal weights (sum 1). A missing or stale input's weight is shared out proportionally among the others.
@@ -29,6 +32,7 @@ WEIGHTS = {
 }
 LEVELS = ((Fraction(90), "very_high"), (Fraction(75), "high"), (Fraction(50), "moderate"))
 VERY_HIGH_CBI = 75  # with burnout1 at or over VERY_HIGH_BURNOUT1: very_high whatever the score
+HIGH_BAND_CBI = 50  # the CBI's own "high" band: a fresh scale there is never reported as low
 VERY_HIGH_BURNOUT1 = 4
 PHQ4_POSITIVE = 3  # published GAD-2 / PHQ-2 screening cut-off
 PHQ4_WINDOW_DAYS = 21
@@ -203,9 +207,12 @@ def _phq4_flags(phq4: Phq4Screen | None, now: datetime) -> tuple[str, ...]:
 
 
 def _level(score: Fraction, cbi: Fraction, burnout1: Fraction | None) -> str:
+    """The level of a blended score; `cbi` is the higher fresh CBI scale (work or client)."""
     if cbi >= VERY_HIGH_CBI and burnout1 is not None and burnout1 >= VERY_HIGH_BURNOUT1:
         return "very_high"
-    return next((level for edge, level in LEVELS if score >= edge), "low")
+    level = next((level for edge, level in LEVELS if score >= edge), "low")
+    # Benign other inputs must not pull a burnout score in the CBI's high band down to "low" (CBI 55 gave 32.4).
+    return "moderate" if level == "low" and cbi >= HIGH_BAND_CBI else level
 
 
 def _in_range(name: str, value: float, low: int, high: int) -> Fraction:

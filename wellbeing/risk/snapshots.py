@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from wellbeing.core.db import write_intent
@@ -19,6 +19,7 @@ from wellbeing.diary.signals import DIARY_DAYS
 from wellbeing.models import Assessment, DiaryEntry, RiskSnapshot, User
 from wellbeing.risk.model import (
     LOOKBACK,
+    MODEL_VERSION,
     SCREENING_NOTICE,
     DiarySignals,
     Phq4Screen,
@@ -125,11 +126,43 @@ def recompute_risk(session: Session, user_id: str, now: datetime, diary: DiarySi
 
 
 def risk_report(session: Session, user_id: str, now: datetime, lang: str) -> dict[str, Any]:
-    """GET /me/risk: the latest snapshot with the screening notice; without one, the model run now on what exists
-    (not stored: a read never writes), which is insufficient_data, never low."""
-    snapshot = latest_snapshot(session, user_id) or _compute(session, user_id, now, None)
+    """GET /me/risk: the latest snapshot with the screening notice, unless it is no longer current.
+
+    Without a snapshot, or when the stored one has expired (an input left its recency window) or was computed by an
+    older model version, the model runs now on what exists (not stored: a read never writes; the hourly
+    refresh_stale_risk job stores it): a 90-day-old CBI reads as insufficient_data, never as the old "low".
+    """
+    snapshot = latest_snapshot(session, user_id)
+    if snapshot is None or not is_current(snapshot, now):
+        snapshot = _compute(session, user_id, now, None)
     body = {field: getattr(snapshot, field) for field in (*_COMPARED, "computed_at")}
     return body | {"notice": SCREENING_NOTICE.get(lang, SCREENING_NOTICE["en"])}
+
+
+def is_current(snapshot: RiskSnapshot, now: datetime) -> bool:
+    """Whether a stored result still holds now: computed by this model version, and none of its inputs expired."""
+    return snapshot.model_version == MODEL_VERSION and (snapshot.expires_at is None or snapshot.expires_at > now)
+
+
+def refresh_stale_risk(session: Session, now: datetime, batch_size: int = 500) -> int:
+    """Recompute every agent whose latest result is no longer current (expired inputs or an older model version).
+
+    The scheduler runs it hourly, so a stale score is replaced (often by insufficient_data) within the hour and
+    never carried into a trend period as if it were fresh. Returns the agents recomputed.
+    """
+    latest = (select(RiskSnapshot.user_id, func.max(RiskSnapshot.computed_at).label("at"))
+              .group_by(RiskSnapshot.user_id).subquery())
+    stale = select(RiskSnapshot.user_id).join(latest, (latest.c.user_id == RiskSnapshot.user_id)
+                                              & (latest.c.at == RiskSnapshot.computed_at)).where(
+        or_(RiskSnapshot.expires_at <= now, RiskSnapshot.model_version != MODEL_VERSION))
+    users = sorted(set(session.scalars(stale)))
+    session.commit()
+    for start in range(0, len(users), batch_size):
+        with write_intent():
+            for user_id in users[start:start + batch_size]:
+                snapshot_risk(session, user_id, now)
+            session.commit()
+    return len(users)
 
 
 def _compute(session: Session, user_id: str, now: datetime, diary: DiarySignals | None) -> RiskSnapshot:
