@@ -3,13 +3,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
-from tests.risk.test_risk_snapshots import CBI_C1, URL, now, snapshots, submit  # noqa: F401 (fixture)
+from tests.conftest import now_utc
+from tests.risk.test_risk_snapshots import CBI_C1, URL, snapshots, submit
 from wellbeing.models import RiskSnapshot
 from wellbeing.risk.model import MODEL_VERSION
 from wellbeing.risk.snapshots import refresh_stale_risk
+
+
+@pytest.fixture
+def now():
+    moment = now_utc().replace(microsecond=0) + timedelta(seconds=1)
+    with time_machine.travel(moment, tick=False):
+        yield moment
 
 
 def test_a_90_day_old_cbi_reads_as_insufficient_data_without_any_new_input(world, session, now):
