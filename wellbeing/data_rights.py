@@ -22,6 +22,7 @@ from wellbeing.diary import data as diary_data
 from wellbeing.models import ErasureReceipt, Organization, Team, TeamMembership, User
 from wellbeing.org import access_log, consents
 from wellbeing.prompts import data as prompt_data
+from wellbeing.trends import data as trends_data
 
 EXPORT_FORMAT = "wellbeing-export/1"
 
@@ -75,6 +76,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("prompts", prompt_data.TABLES, prompt_data.export_prompts, prompt_data.erase_prompts,
             prompt_data.purge_prompts),
     Section("access_log", ("access_log",), access_log.export_access_log, purge=access_log.purge_access_log),
+    Section("privacy_budget", trends_data.TABLES, trends_data.export_privacy_budget,
+            purge=trends_data.purge_privacy_budget),
     Section("erasure_receipts", ("erasure_receipts",), export_receipts),
 )
 

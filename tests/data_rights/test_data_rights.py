@@ -24,7 +24,7 @@ from wellbeing.prompts.dispatch import Channel, dispatch_due
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.core.db import db
-from wellbeing.models import User
+from wellbeing.models import PrivacyPersonLedger, User
 
 # Tables that keep the agent's rows after DELETE /me/data, and why.
 KEPT_ON_ERASURE = {
@@ -38,6 +38,8 @@ KEPT_ON_ERASURE = {
     "erasure_receipts": "the proof of the erasure itself",
     "prompt_settings": "the agent's standing choice of prompts, not wellbeing data",
     "devices": "the agent's push targets, not wellbeing data (their secrets are never exported)",
+    "privacy_person_ledger": "the epsilon already spent on figures that could include the agent: forgetting it "
+                             "would let a later figure spend that month again",
 }
 # Tables with the agent's rows that the export leaves out, and why.
 NOT_EXPORTED = {"auth_sessions": "credentials (refresh-token families), not data about the agent"}
@@ -121,7 +123,20 @@ def _populate(app, world) -> dict:
         send_counseling_reminders(db.session, soon - timedelta(hours=23))  # the 24 h reminders go out
         db.session.remove()
     _populate_prompts(app, world)
+    _populate_privacy_budget(app, world)
     return {"own": own, "by_hr": by_hr, "alert": alert_id, "appointment": appointment}
+
+
+def _populate_privacy_budget(app, world) -> None:
+    """What a release charges: the agent's budget row of this month."""
+    with app.app_context():
+        now = now_utc()
+        db.session.add(PrivacyPersonLedger(user_id=world.ids["agent"], month=now.date().replace(day=1),
+                                           org_id=world.org_id, limit_micro=3_000_000, spent_micro=500_000,
+                                           team_monthly_micro=0, team_weekly_micro=500_000, pooled_micro=0,
+                                           updated_at=now))
+        db.session.commit()
+        db.session.remove()
 
 
 def _populate_prompts(app, world) -> None:
@@ -280,13 +295,15 @@ def test_retention_purges_wellbeing_data_older_than_the_organizations_setting(ap
     assert _purge(app, T0 + timedelta(days=31)) == {
         "diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1,
         "assessments": 1, "risk_snapshots": 1, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0,
-        "counseling_cases": 0, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2}
+        "counseling_cases": 0, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2,
+        "privacy_person_ledger": 0}
     # Cutoff T0+3d: the closed case goes whole (opened, proposed, accepted, completed, closed), with the
     # four settled reminders and the two later log entries; the open case of agent2 stays.
     assert _purge(app, T0 + timedelta(days=33)) == {
         "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0,
         "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 4, "counseling_case_events": 5, "counseling_appointments": 1,
-        "counseling_cases": 1, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2}
+        "counseling_cases": 1, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2,
+        "privacy_person_ledger": 0}
     with pinned(world, T0 + timedelta(days=33)):
         mine = world.client.get(f"{API}/me/counseling", headers=world.as_("agent")).json["items"]
         theirs = world.client.get(f"{API}/me/counseling", headers=world.as_("agent2")).json["items"]

@@ -234,3 +234,23 @@ def test_no_history_lets_a_person_month_spend_past_the_limit(session, spent, his
         # The ledger charged at least what the mechanisms read (it also pays for members without a value).
         assert row.spent_micro <= row.limit_micro == limit
         assert row.spent_micro >= spent.get((row.user_id, row.month), 0)
+
+
+def test_retention_forgets_budget_months_long_closed_and_erasure_keeps_them(session):
+    from wellbeing.trends.data import export_privacy_budget, purge_privacy_budget
+
+    org = make_org(session)
+    agent = make_agent(session, org, make_team(session, org, "Billing"))
+    for month in (date(2025, 12, 1), JAN, FEB, MAR):
+        session.add(PrivacyPersonLedger(user_id=agent.id, month=month, org_id=org.id, limit_micro=LIMIT,
+                                        spent_micro=375_000, team_monthly_micro=0, team_weekly_micro=375_000,
+                                        pooled_micro=0, updated_at=SINCE))
+    session.commit()
+    exported = export_privacy_budget(session, agent, None)
+    assert [m["month"] for m in exported] == [date(2025, 12, 1), JAN, FEB, MAR]
+    assert exported[0]["by_kind"] == {"team_monthly": 0.0, "team_weekly": 0.375, "pooled": 0.0}
+    # Cutoff 10 March: February may still be released late; January and before are long closed.
+    assert purge_privacy_budget(session, org.id, datetime(2026, 3, 10, tzinfo=timezone.utc)) == {
+        "privacy_person_ledger": 2}
+    session.commit()
+    assert [m["month"] for m in export_privacy_budget(session, agent, None)] == [FEB, MAR]
