@@ -6,19 +6,18 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from sqlalchemy import select
 
 from api.core.keyring import keyring
 from tests.conftest import PASSWORD
-from tests.prompts.helpers import API, Receiver, SECRET
+from tests.prompts.helpers import API, SECRET, Receiver
 from wellbeing.assessments.catalog import instrument_catalog
 from wellbeing.core.db import db
 from wellbeing.models import Prompt
 from wellbeing.prompts.dispatch import Channel, dispatch_due
 from wellbeing.prompts.reminders import most_overdue, plan_reminders
-from wellbeing.prompts.schedule import AgentSchedule, REMINDER_SETTLE, agent_jitter, reminder_slots
+from wellbeing.prompts.schedule import REMINDER_SETTLE, AgentSchedule, agent_jitter, reminder_slots
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")

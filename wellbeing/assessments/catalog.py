@@ -111,8 +111,8 @@ def _check_rhythm(reminder_days: Mapping[str, int]) -> None:
         if key not in catalog:
             problems[key] = [f"Unknown instrument {key!r}."]
         elif not catalog[key].min_interval_days <= days <= MAX_REMINDER_DAYS:
-            problems[key] = [f"Must be from {catalog[key].min_interval_days} (the shortest retake interval) "
-                             f"to {MAX_REMINDER_DAYS} days."]
+            low = catalog[key].min_interval_days
+            problems[key] = [f"Must be from {low} (the shortest retake interval) to {MAX_REMINDER_DAYS} days."]
     if problems:
         raise Invalid("Some reminder rhythms are not allowed.", fields={"reminder_days": problems},
                       code="invalid_reminder_days")

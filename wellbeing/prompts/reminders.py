@@ -9,8 +9,8 @@ at a time; answering the instrument settles it (``withdraw_reminders``, a reacti
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, delete, func, select, update
