@@ -25,6 +25,7 @@ from wellbeing.core.db import db
 from wellbeing.risk.snapshots import refresh_diary_risk, refresh_stale_risk
 from wellbeing.prompts.dispatch import Channel, dispatch_due, expire_stale
 from wellbeing.prompts.planner import top_up_plans
+from wellbeing.prompts.reminders import plan_reminders
 from wellbeing.trends.release import release_job
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def dispatch_prompts(session: Session, now: datetime) -> dict[str, int]:
 
 JOBS: list[Job] = [
     Job("plan_prompts", 60, top_up_plans),
+    Job("plan_reminders", 900, plan_reminders),
     Job("dispatch_prompts", 1, dispatch_prompts),
     Job("expire_prompts", 15, expire_stale),
     Job("counseling_reminders", 60, send_counseling_reminders),

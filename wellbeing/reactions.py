@@ -5,6 +5,7 @@
 | org.users       | WorkingTimeChanged | prompts: replan the agent's coming prompts in the new hours          |
 | org.consents    | ConsentWithdrawn   | counseling: withdrawing hr_followup closes the cases it opened       |
 | assessments     | AssessmentRecorded | risk: a new snapshot; counseling: alerts open an HR case (consented) |
+| assessments     | AssessmentRecorded | prompts: the answered instrument's questionnaire reminder is settled |
 
 Diary changes reach the risk model on a schedule, not per entry: the scheduler's hourly job
 ``refresh_diary_risk`` (wellbeing.risk.snapshots) recomputes everyone whose 14-day diary window changed, so the
@@ -26,6 +27,7 @@ from wellbeing.counseling.withdrawal import close_cases_on_withdrawal
 from wellbeing.models import Assessment, User
 from wellbeing.org.events import ConsentWithdrawn, WorkingTimeChanged
 from wellbeing.prompts.planner import replan_agent
+from wellbeing.prompts.reminders import withdraw_reminders
 from wellbeing.risk.snapshots import snapshot_risk
 
 
@@ -48,6 +50,12 @@ def refresh_risk_and_route_alerts(session: Session, event: AssessmentRecorded) -
     snapshot = snapshot_risk(session, event.user.id, event.now)
     if event.assessment.alerts:
         route_alerts(session, event.user, event.assessment, snapshot.level, event.now)
+
+
+@on(AssessmentRecorded)
+def settle_questionnaire_reminder(session: Session, event: AssessmentRecorded) -> None:
+    """Answering an instrument withdraws its reminder: unsent it expires, delivered it counts as completed."""
+    withdraw_reminders(session, event.user.id, event.assessment.instrument_id, event.now)
 
 
 def route_alerts(session: Session, user: User, assessment: Assessment, risk_level: str | None,

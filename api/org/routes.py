@@ -46,5 +46,6 @@ class OrgInstruments(MethodView):
     @blp.arguments(OrgInstrumentsPutSchema)
     @blp.response(200, OrgInstrumentSchema(many=True))
     def put(self, data):
-        """Set the questionnaires the organization offers its agents"""
-        return catalog.set_enabled(db.session, current_user, data["enabled"], utcnow(), request_language())
+        """Set the questionnaires the organization offers its agents and how often they are reminded"""
+        return catalog.set_enabled(db.session, current_user, data["enabled"], utcnow(), request_language(),
+                                   data.get("reminder_days"))

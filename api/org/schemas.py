@@ -90,12 +90,21 @@ class OrgInstrumentSchema(ma.Schema):
     items_count = fields.Integer()
     enabled = fields.Boolean()
     enabled_by_default = fields.Boolean()
+    reminder_days = fields.Integer(metadata={"description": "Days between retake reminders in this organization"})
+    reminder_days_default = fields.Integer(metadata={"description": "The instrument's own rhythm (surveys/*.json)"})
+    min_interval_days = fields.Integer(metadata={"description": "Shortest retake interval: the lowest reminder_days"})
     license = fields.Nested(LicenseSchema)
     citation = fields.String()
 
 
 class OrgInstrumentsPutSchema(RequestSchema):
-    """Exactly the instruments to offer; every other one is switched off."""
+    """Exactly the instruments to offer (every other one is switched off), and optionally their retake rhythm."""
 
     enabled = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
                           validate=validate.Length(max=100), metadata={"example": ["cbi", "phq4", "burnout1"]})
+    reminder_days = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Integer(strict=True),
+        validate=validate.Length(max=100), metadata={
+            "description": "Optional retake rhythm per instrument id, from its min_interval_days to 90; the ones "
+                           "not named go back to their default. Left out, the rhythm chosen before stays.",
+            "example": {"phq4": 28}})

@@ -1,10 +1,10 @@
-"""Schemas of prompt settings and prompts."""
+"""Schemas of prompt settings and prompts (breathing, break and questionnaire reminders)."""
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.core.pagination import CursorArgsSchema
 from api.core.schemas import RequestSchema, UTCDateTime
-from wellbeing.models.prompts import PROMPT_STATUSES
+from wellbeing.models.prompts import PROMPT_KINDS, PROMPT_STATUSES
 
 
 class _Strict(RequestSchema):
@@ -52,8 +52,12 @@ class PromptSchema(ma.Schema):
     """A prompt in the ledger."""
 
     id = fields.String()
-    kind = fields.String(metadata={"description": "breathing or break"})
-    exercise_id = fields.String()
+    kind = fields.String(metadata={"description": "breathing, break or questionnaire (a retake reminder)",
+                                   "enum": list(PROMPT_KINDS)})
+    exercise_id = fields.String(metadata={"description": "the exercise of a breathing or break prompt; null for "
+                                                         "a questionnaire reminder"})
+    instrument_id = fields.String(metadata={"description": "the instrument a questionnaire reminder asks the agent "
+                                                           "to answer (GET /instruments/{id}); null otherwise"})
     source = fields.String(metadata={"description": "schedule or tough_calls"})
     status = fields.String()
     due_at = UTCDateTime()

@@ -193,3 +193,50 @@ def test_a_new_instrument_file_is_offered_answered_and_scored_without_code(world
     assert (created["scores"], created["bands"]) == ({"mean": 3, "scaled": 55}, {"mean": "high"})
     assert [alert["rule_id"] for alert in created["alerts"]] == ["first_item_top", "mean_high"]
     assert created["support"]["kind"] == "crisis"
+
+
+def test_each_instrument_shows_its_default_reminder_rhythm(world):
+    listing = world.client.get(ORG_URL, headers=world.as_("admin")).json
+    assert {i["id"]: (i["reminder_days"], i["reminder_days_default"], i["min_interval_days"]) for i in listing} == {
+        "brs": (90, 90, 28), "burnout1": (7, 7, 7), "cbi": (30, 30, 28),
+        "phq4": (14, 14, 14), "pss10": (30, 30, 28), "who5": (14, 14, 14)}
+
+
+def test_an_organization_sets_its_own_rhythm_within_bounds_and_a_plain_put_keeps_it(world, session):
+    response = world.client.put(ORG_URL, json={"enabled": ["cbi", "phq4"], "reminder_days": {"phq4": 28, "cbi": 90}},
+                                headers=world.as_("admin"))
+    assert response.status_code == 200
+    assert {i["id"]: i["reminder_days"] for i in response.json if i["id"] in ("cbi", "phq4", "who5")} == {
+        "cbi": 90, "phq4": 28, "who5": 14}
+    stored = dict(session.execute(select(OrgInstrument.instrument_id, OrgInstrument.reminder_days)
+                                  .where(OrgInstrument.org_id == world.org_id)).all())
+    assert stored == {"brs": None, "burnout1": None, "cbi": 90, "phq4": 28, "pss10": None, "who5": None}
+    # The body without reminder_days stays valid and leaves the chosen rhythm alone
+    assert [i["reminder_days"] for i in enable(world, ["phq4"]).json if i["id"] == "phq4"] == [28]
+    # Naming only some instruments puts the others back on their default
+    response = world.client.put(ORG_URL, json={"enabled": ["phq4"], "reminder_days": {"cbi": 60}},
+                                headers=world.as_("admin"))
+    assert {i["id"]: i["reminder_days"] for i in response.json if i["id"] in ("cbi", "phq4")} == {"cbi": 60, "phq4": 14}
+    other = world.client.get(ORG_URL, headers=world.as_("other_admin")).json
+    assert [i["reminder_days"] for i in other if i["id"] == "cbi"] == [30]
+
+
+@pytest.mark.parametrize("rhythm, message", [
+    ({"phq4": 13}, "Must be from 14 (the shortest retake interval) to 90 days."),
+    ({"cbi": 91}, "Must be from 28 (the shortest retake interval) to 90 days."),
+    ({"burnout1": 6}, "Must be from 7 (the shortest retake interval) to 90 days."),
+    ({"mbi": 30}, "Unknown instrument 'mbi'."),
+])
+def test_a_rhythm_out_of_bounds_or_for_an_unknown_instrument_is_422_naming_it(world, session, rhythm, message):
+    body = assert_problem(world.client.put(ORG_URL, json={"enabled": ["cbi"], "reminder_days": rhythm},
+                                           headers=world.as_("admin")), 422)
+    [key] = rhythm
+    assert body["errors"] == {"json": {"reminder_days": {key: [message]}}}
+    assert session.scalar(select(OrgInstrument.org_id)) is None
+
+
+@pytest.mark.parametrize("rhythm", [{"cbi": "30"}, {"cbi": 30.5}, {"cbi": None}, [30], {"": 30}])
+def test_malformed_reminder_days_are_422(world, rhythm):
+    body = assert_problem(world.client.put(ORG_URL, json={"enabled": ["cbi"], "reminder_days": rhythm},
+                                           headers=world.as_("admin")), 422)
+    assert "reminder_days" in body["errors"]["json"]

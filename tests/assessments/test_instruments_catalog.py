@@ -25,6 +25,7 @@ TINY = {
     "instructions": text("Answer each item.", "请回答每一题。"),
     "recall_period": {"text": text("The last week", "过去一周"), "days": 7, "published": True},
     "min_interval_days": 7,
+    "reminder_days": 7,
     "required": "per_scale_minimum",
     "option_sets": {
         "agree": [
@@ -272,6 +273,9 @@ BROKEN = [
     ("alert_on_unknown_scale", _set(["alerts", 1, "target"], "total"), "$.alerts[1].target", "unknown scale 'total'"),
     ("all_required_with_a_minimum_rule", _set(["required"], "all"), "$.required", "'all' contradicts"),
     ("unscored_item", _leave_item_2_unscored, "$.items[1]", "belongs to no scale"),
+    ("reminder_sooner_than_a_retake_is_allowed", _set(["reminder_days"], 6), "$.reminder_days",
+     "shorter than min_interval_days"),
+    ("reminder_beyond_ninety_days", _set(["reminder_days"], 91), "$.reminder_days", "91 is greater than"),
 ]
 
 
@@ -310,3 +314,9 @@ def test_file_name_must_match_the_instrument_id(tmp_path):
     write(tmp_path, TINY, name="other.json")
     with pytest.raises(InstrumentFileError, match=r"^other\.json: \$\.id: 'tiny' must equal the file name 'other'"):
         load_catalog(tmp_path)
+
+
+def test_each_instrument_declares_its_reminder_rhythm():
+    rhythm = {key: instrument.reminder_days for key, instrument in load_catalog().items()}
+    assert rhythm == {"brs": 90, "burnout1": 7, "cbi": 30, "phq4": 14, "pss10": 30, "who5": 14}
+    assert all(instrument.min_interval_days <= instrument.reminder_days <= 90 for instrument in load_catalog().values())

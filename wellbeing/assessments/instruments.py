@@ -118,6 +118,7 @@ class Instrument:
     recall_days: int
     recall_published: bool
     min_interval_days: int
+    reminder_days: int  # default retake rhythm; an organization may override it (catalog.reminder_rhythm)
     required: str  # "all" or "per_scale_minimum"
     items: tuple[Item, ...]
     scales: dict[str, Scale]
@@ -185,6 +186,8 @@ def _semantic_problems(doc: dict[str, Any], stem: str) -> Iterator[tuple[str, st
         yield "$.required", "'all' contradicts a scale with a min_answered rule"
     if doc["min_interval_days"] > doc["recall_period"]["days"]:
         yield "$.min_interval_days", "exceeds recall_period.days: the instrument would be due before it may be answered"
+    if doc["reminder_days"] < doc["min_interval_days"]:
+        yield "$.reminder_days", "is shorter than min_interval_days: the reminder would ask for a retake that is refused"
 
 
 def _scale_problems(doc: dict[str, Any], name: str, scale: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -272,7 +275,7 @@ def _build(doc: dict[str, Any]) -> Instrument:
     recall = doc["recall_period"]
     return Instrument(
         doc["id"], doc["version"], doc["name"], doc["instructions"], recall["text"], recall["days"],
-        recall["published"], doc["min_interval_days"], doc["required"], items, scales, alerts, doc["license"], doc["citation"],
+        recall["published"], doc["min_interval_days"], doc["reminder_days"], doc["required"], items, scales, alerts, doc["license"], doc["citation"],
         doc["translation"], doc.get("notes"),
     )
 

@@ -18,6 +18,8 @@ class OrgInstrument(db.Model):
     org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     instrument_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     enabled: Mapped[bool]
+    # The organization's retake rhythm in days; None keeps the instrument's own (surveys/*.json: reminder_days)
+    reminder_days: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

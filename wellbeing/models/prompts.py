@@ -1,4 +1,4 @@
-"""Breathing and break prompts: each agent's settings, the prompt ledger, push devices, deliveries, call events."""
+"""Breathing and break prompts and questionnaire reminders: each agent's settings, the prompt ledger, push devices, deliveries, call events."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,10 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wellbeing.core.db import UTCDateTime, db, id_column_type, new_id
 
-PROMPT_KINDS = ("breathing", "break")
+PROMPT_KINDS = ("breathing", "break", "questionnaire")
 PROMPT_SOURCES = ("schedule", "tough_calls")
 PROMPT_STATUSES = ("scheduled", "sent", "acknowledged", "completed", "snoozed", "dismissed", "expired")
 CALL_EVENT_KINDS = ("started", "ended")
+QUESTIONNAIRE_FIELDS = ("(kind = 'questionnaire' AND instrument_id IS NOT NULL AND exercise_id IS NULL) OR "
+                        "(kind <> 'questionnaire' AND instrument_id IS NULL AND exercise_id IS NOT NULL)")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -47,6 +49,8 @@ class Prompt(db.Model):
         CheckConstraint(_one_of("kind", PROMPT_KINDS), name="kind_known"),
         CheckConstraint(_one_of("source", PROMPT_SOURCES), name="source_known"),
         CheckConstraint(_one_of("status", PROMPT_STATUSES), name="status_known"),
+        # An exercise prompt names its exercise; a questionnaire reminder names its instrument instead
+        CheckConstraint(QUESTIONNAIRE_FIELDS, name="questionnaire_fields"),
         UniqueConstraint("user_id", "kind", "due_at", name="uq_prompts_user_kind_due"),
         Index("ix_prompts_user_due", "user_id", "due_at"),
         # The dispatcher's claim looks only at live rows
@@ -58,7 +62,8 @@ class Prompt(db.Model):
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
-    exercise_id: Mapped[str] = mapped_column(String(32))
+    exercise_id: Mapped[str | None] = mapped_column(String(32))
+    instrument_id: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16), default="schedule")
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -13,7 +13,7 @@ TABLES = ("prompt_settings", "prompts", "prompt_deliveries", "devices", "call_ev
 # Kept on erasure: the settings and push targets are the agent's standing choices, not wellbeing data
 ERASED = ("prompts", "prompt_deliveries", "call_events")
 
-_PROMPT_FIELDS = ("id", "kind", "exercise_id", "source", "status", "due_at", "valid_until", "attempts", "sent_at",
+_PROMPT_FIELDS = ("id", "kind", "exercise_id", "instrument_id", "source", "status", "due_at", "valid_until", "attempts", "sent_at",
                   "acknowledged_at", "completed_at", "dismissed_at", "snoozed_at", "expired_at")
 
 

@@ -42,9 +42,12 @@ class Channel:
 
 
 def payload(prompt: Prompt) -> dict[str, Any]:
-    """The JSON body a device receives."""
-    return {"id": prompt.id, "kind": prompt.kind, "exercise_id": prompt.exercise_id, "source": prompt.source,
+    """The JSON body a device receives; a questionnaire reminder names its instrument instead of an exercise."""
+    body = {"id": prompt.id, "kind": prompt.kind, "exercise_id": prompt.exercise_id, "source": prompt.source,
             "due_at": _z(prompt.due_at), "valid_until": _z(prompt.valid_until)}
+    if prompt.instrument_id is not None:
+        body["instrument_id"] = prompt.instrument_id
+    return body
 
 
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing.core.db import upsert_insert, write_intent
 from wellbeing.models import Prompt, PromptSettings, User
+from wellbeing.prompts.reminders import drop_misplaced_reminders
 from wellbeing.prompts.rows import insert_prompts, prompt_row
 from wellbeing.prompts.schedule import AgentSchedule, default_prompt_settings, plan_prompts
 
@@ -104,12 +105,14 @@ def replan_agent(session: Session, user: User, now: datetime) -> None:
     """Bring the agent's future unsent scheduled prompts in line with their current settings and hours.
 
     Rows that the new plan still wants keep their ids; the others are deleted; new instants are added.
-    Nothing already sent, answered, snoozed or being delivered is touched. The caller commits.
+    Nothing already sent, answered, snoozed or being delivered is touched. A questionnaire reminder that no
+    longer falls in the allowed hours is deleted (the next reminder planning places it anew). The caller commits.
     """
     settings = settings_row(session, user.id, now)
     wanted = {(row["kind"], row["due_at"]): row for row in _planned_rows(user, settings, now, now + HORIZON, now)}
     future = session.scalars(select(Prompt).where(
         Prompt.user_id == user.id, Prompt.status == "scheduled", Prompt.source == "schedule", Prompt.due_at >= now,
+        Prompt.kind != "questionnaire",
         or_(Prompt.claimed_until.is_(None), Prompt.claimed_until <= now))).all()
     stale = [prompt.id for prompt in future if (prompt.kind, prompt.due_at) not in wanted]
     if stale:
@@ -118,6 +121,7 @@ def replan_agent(session: Session, user: User, now: datetime) -> None:
         wanted.pop((prompt.kind, prompt.due_at), None)
     insert_prompts(session, list(wanted.values()))
     settings.planned_until = now + HORIZON
+    drop_misplaced_reminders(session, user, now)
 
 
 def _planned_rows(user: User, settings: PromptSettings, start: datetime, end: datetime, now: datetime) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Insert-or-skip of prompt rows: the unique (user, kind, due time) key makes planning idempotent."""
+"""Insert-or-skip of prompt and reminder rows: the unique (user, kind, due time) key makes planning idempotent."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing.core.db import new_id, upsert_insert
 from wellbeing.models import Prompt
-from wellbeing.prompts.schedule import PlannedPrompt
+from wellbeing.prompts.schedule import PlannedPrompt, ReminderSlot
 
 
 def prompt_row(user_id: str, planned: PlannedPrompt, now: datetime) -> dict:
@@ -15,7 +15,14 @@ def prompt_row(user_id: str, planned: PlannedPrompt, now: datetime) -> dict:
     return {"id": new_id(), "user_id": user_id, "kind": planned.kind, "exercise_id": planned.exercise_id,
             "source": planned.trigger, "status": "scheduled", "due_at": planned.due_at,
             "valid_until": planned.valid_until, "next_attempt_at": planned.due_at, "attempts": 0,
-            "created_at": now}
+            "created_at": now, "instrument_id": None}
+
+
+def reminder_row(user_id: str, instrument_id: str, slot: ReminderSlot, now: datetime) -> dict:
+    """The column values of a new questionnaire reminder."""
+    return {"id": new_id(), "user_id": user_id, "kind": "questionnaire", "exercise_id": None, "source": "schedule",
+            "status": "scheduled", "due_at": slot.due_at, "valid_until": slot.valid_until,
+            "next_attempt_at": slot.due_at, "attempts": 0, "created_at": now, "instrument_id": instrument_id}
 
 
 # PostgreSQL takes the rows as one array per column: one statement, one round trip, one plan for any
@@ -23,7 +30,8 @@ def prompt_row(user_id: str, planned: PlannedPrompt, now: datetime) -> dict:
 # Binary parameters (%(...)b): psycopg's text dump escapes every array element with a regular expression.
 _COLUMNS = (("id", "varchar"), ("user_id", "varchar"), ("kind", "varchar"), ("exercise_id", "varchar"),
             ("source", "varchar"), ("status", "varchar"), ("due_at", "timestamptz"), ("valid_until", "timestamptz"),
-            ("next_attempt_at", "timestamptz"), ("attempts", "integer"), ("created_at", "timestamptz"))
+            ("next_attempt_at", "timestamptz"), ("attempts", "integer"), ("created_at", "timestamptz"),
+            ("instrument_id", "varchar"))
 _UNNEST_INSERT = (
     f"INSERT INTO prompts ({', '.join(name for name, _ in _COLUMNS)}) "
     f"SELECT * FROM unnest({', '.join(f'%({name})b::{kind}[]' for name, kind in _COLUMNS)}) "

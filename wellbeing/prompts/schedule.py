@@ -1,4 +1,4 @@
-"""Pure prompt planner: when an agent gets breathing and break prompts, in their own time zone."""
+"""Pure prompt planner: when an agent gets breathing and break prompts and questionnaire reminders, in their own zone."""
 
 import copy
 import hashlib
@@ -14,8 +14,13 @@ Segment = tuple[datetime, datetime]
 
 # A prompt not sent within its validity expires: a breathing prompt an hour late is noise
 VALIDITY: dict[str, timedelta] = {"breathing": timedelta(minutes=10), "break": timedelta(minutes=15)}
-# No validity exceeds this gap, so an agent never has two prompts open at once
+# No breathing or break validity exceeds this gap, so an agent never has two exercises open at once
 MIN_GAP = timedelta(minutes=15)
+# A questionnaire reminder is no interruption: it may wait out a long call, though never past its allowed stretch
+REMINDER_VALIDITY = timedelta(hours=2)
+VALIDITY["questionnaire"] = REMINDER_VALIDITY
+# ...and does not greet the agent at the first minute of a shift
+REMINDER_SETTLE = timedelta(minutes=30)
 MAX_JITTER_SECONDS = 120
 _KIND_KEYS: dict[str, str] = {"breathing": "breathing", "break": "breaks"}  # kind -> settings key
 SCHEDULED_EXERCISE: dict[str, str] = {"breathing": "resonance", "break": "micro_break"}
@@ -119,6 +124,44 @@ def plan_prompts(schedule: AgentSchedule, start: datetime, end: datetime) -> lis
         planned = _walk(settings, window_start, window_end, segments, zone, agent_jitter(schedule.agent_id))
         prompts.extend(prompt for prompt in planned if start <= prompt.due_at < end)
     return sorted(prompts, key=lambda prompt: prompt.due_at)
+
+
+@dataclass(frozen=True)
+class ReminderSlot:
+    """Where a work window has room for a questionnaire reminder: its local day and the UTC instants."""
+
+    day: date
+    due_at: datetime
+    valid_until: datetime
+
+
+def reminder_slots(schedule: AgentSchedule, start: datetime, end: datetime) -> list[ReminderSlot]:
+    """One slot per work window, due in [start, end): REMINDER_SETTLE (plus the agent's jitter) into the window,
+    or the start of the first allowed stretch after it, outside quiet hours; valid to the end of that stretch.
+
+    `day` is the local calendar day of the due time, which the one-reminder-a-day rule counts by.
+    """
+    start, end = _as_utc(start), _as_utc(end)
+    zone = ZoneInfo(schedule.timezone)
+    work = _parse_hours(schedule.work_hours, "work_hours")
+    slots = []
+    for window_start, window_end in _windows(work, start.astimezone(zone).date() - timedelta(days=1),
+                                             end.astimezone(zone).date()):
+        earliest = _to_utc(window_start, zone) + REMINDER_SETTLE + agent_jitter(schedule.agent_id)
+        for segment_start, segment_end in _segments(window_start, window_end, schedule.quiet_hours, zone):
+            due = max(segment_start, earliest)
+            if due < segment_end:
+                if start <= due < end:
+                    slots.append(ReminderSlot(due.astimezone(zone).date(), due,
+                                              min(due + REMINDER_VALIDITY, segment_end)))
+                break
+    return sorted(slots, key=lambda slot: slot.due_at)
+
+
+def allowed_until(schedule: AgentSchedule, moment: datetime) -> datetime | None:
+    """The end of the allowed stretch (inside work hours, outside quiet hours) that `moment` falls in, or None."""
+    found = _window_at(_as_utc(moment), schedule)
+    return None if found is None else found[1]
 
 
 def tough_call_prompt(
