@@ -85,6 +85,15 @@ class Config:
         if self.CONSOLE_SHOW_DEMO_LOGINS and production:
             raise ConfigError("CONSOLE_SHOW_DEMO_LOGINS lists public demo passwords; never set it in production.")
 
+        # Account e-mail (invitations, password resets): links point at PUBLIC_BASE_URL's console.
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/")
+        self.MAIL_URL = env.get("MAIL_URL") or None
+        self.MAIL_FROM = env.get("MAIL_FROM", "Wellbeing <no-reply@localhost>")
+        # An organization without e-mail: admins hand out temporary passwords instead of reset links.
+        self.MAIL_DISABLED = _as_bool(env.get("MAIL_DISABLED"))
+        if production and not self.MAIL_URL and not self.MAIL_DISABLED:
+            raise ConfigError("MAIL_URL must be set when WELLBEING_ENV=production (or MAIL_DISABLED=1 to run without e-mail).")
+
         self.API_TITLE = "Wellbeing API"
         self.API_VERSION = "v1"
         self.OPENAPI_VERSION = "3.0.3"
@@ -110,10 +119,13 @@ def _database_url(url: str | None, instance: Path) -> str:
 
 
 def _engine_options(url: str, env: dict[str, str]) -> dict:
+    # A database error's message (and SQLAlchemy's SQL log) must not carry parameters: they hold password hashes,
+    # one-time links in the mail outbox, and diary notes before encryption.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 10, "check_same_thread": False}}
+        return {"connect_args": {"timeout": 10, "check_same_thread": False}, "hide_parameters": True}
     statement_ms = int(env.get("DB_STATEMENT_TIMEOUT_MS", "15000"))
     return {
+        "hide_parameters": True,
         "pool_size": int(env.get("DB_POOL_SIZE", "8")),
         "max_overflow": int(env.get("DB_MAX_OVERFLOW", "4")),
         # "always": SQLAlchemy's ping on every checkout; "idle" (default): only after a second unused

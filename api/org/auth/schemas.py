@@ -19,3 +19,33 @@ class TokenPairSchema(ma.Schema):
     refresh_token = fields.String()
     token_type = fields.String(metadata={"example": "Bearer"})
     expires_in = fields.Integer(metadata={"description": "Seconds until the access token expires"})
+
+
+def NewPassword() -> fields.String:  # noqa: N802 (reads like the other field types)
+    """A password its owner chooses (the rules are checked by the service, which names the one broken)."""
+    return fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChangeSchema(LoginSchema):
+    """The current e-mail and password (temporary or not) and the owner's new password."""
+
+    new_password = NewPassword()
+
+
+class ResetRequestSchema(RequestSchema):
+    """The address to send a reset link to."""
+
+    email = fields.String(required=True, validate=validate.Length(min=3, max=320))
+
+
+class TokenPasswordSchema(RequestSchema):
+    """A one-time link's token and the password its owner chooses."""
+
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = NewPassword()
+
+
+class MailAcceptedSchema(ma.Schema):
+    """The request was taken; whatever follows goes by e-mail."""
+
+    status = fields.String(metadata={"example": "accepted"})
