@@ -190,7 +190,7 @@ def test_demo_logins_cannot_be_listed_in_production(tmp_path):
     from api.config import Config, ConfigError
     from wellbeing.core.crypto import generate_key
 
-    env = {"WELLBEING_ENV": "production", "SECRET_KEY": "s" * 48, "DATA_KEYS": generate_key("p"),
+    env = {"WELLBEING_ENV": "production", "SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 32, "DATA_KEYS": generate_key("p"),
            "DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path), "CONSOLE_SHOW_DEMO_LOGINS": "1"}
     with pytest.raises(ConfigError, match="CONSOLE_SHOW_DEMO_LOGINS"):
         Config(env)

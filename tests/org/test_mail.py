@@ -157,7 +157,7 @@ def test_mail_urls_are_checked():
 
 
 def test_production_needs_mail_or_an_explicit_opt_out(tmp_path):
-    env = {"WELLBEING_ENV": "production", "SECRET_KEY": "s" * 48, "DATA_KEYS": generate_key("p"),
+    env = {"WELLBEING_ENV": "production", "SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 32, "DATA_KEYS": generate_key("p"),
            "DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path)}
     with pytest.raises(ConfigError, match="MAIL_URL"):
         Config(env)
