@@ -41,7 +41,10 @@ def _link_form(template: str, path: str, done):
     errors = _new_password_errors()
     if errors:
         return _link_page(template, 422, errors)
-    result = api().post(path, {"token": request.form.get("token", ""), "new_password": request.form["new_password"]})
+    body = {"token": request.form.get("token", ""), "new_password": request.form["new_password"]}
+    if path == "/auth/invitations/accept":
+        body["client"] = "console"  # the pair becomes this browser's sign-in, with the console's limits
+    result = api().post(path, body)
     if result.ok:
         return done(result)
     if result.status == 400:
@@ -118,7 +121,7 @@ def first_password():
     if errors:
         return first_password_page(email, 422, errors)
     result = api().post("/auth/password-change", {"email": email, "password": request.form["password"],
-                                                  "new_password": request.form["new_password"]})
+                                                  "new_password": request.form["new_password"], "client": "console"})
     if result.ok:
         return _signed_in_with(result.body)
     if result.status == 401:

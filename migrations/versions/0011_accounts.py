@@ -1,4 +1,4 @@
-"""accounts: invitations, temporary passwords, resets, deactivation, mail outbox
+"""accounts: invitations, temporary passwords, resets, deactivation, mail outbox, console session limits
 
 Revision ID: 0011_accounts
 Revises: 0010_privacy
@@ -48,6 +48,10 @@ def upgrade():
     with op.batch_alter_table('account_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_tokens_user_id'), ['user_id'], unique=False)
 
+    with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('idle_timeout', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('refreshed_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         # Existing passwords were chosen before the rule: they stay valid (not temporary).
         batch_op.add_column(sa.Column('password_temporary', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -68,6 +72,10 @@ def downgrade():
                nullable=False)
         batch_op.drop_column('deactivated_at')
         batch_op.drop_column('password_temporary')
+
+    with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
+        batch_op.drop_column('refreshed_at')
+        batch_op.drop_column('idle_timeout')
 
     with op.batch_alter_table('account_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_tokens_user_id'))

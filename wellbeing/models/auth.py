@@ -26,6 +26,9 @@ class AuthSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    # A console sign-in also ends after this many seconds without a refresh (None: no idle limit, the phone app).
+    idle_timeout: Mapped[int | None] = mapped_column()
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginFailure(db.Model):

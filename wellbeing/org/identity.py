@@ -71,16 +71,26 @@ def authenticate(session: Session, email: str, password: str, ip: str, now: date
     return user
 
 
-def start_session(session: Session, user: User, now: datetime) -> AuthSession:
-    """Open a refresh-token family for a fresh sign-in."""
-    auth = AuthSession(user_id=user.id, refresh_jti=new_id(), created_at=now, expires_at=now + REFRESH_LIFETIME)
+def start_session(session: Session, user: User, now: datetime, lifetime: timedelta = REFRESH_LIFETIME,
+                  idle: timedelta | None = None) -> AuthSession:
+    """Open a refresh-token family for a fresh sign-in (the console's: a short lifetime and an idle limit)."""
+    auth = AuthSession(user_id=user.id, refresh_jti=new_id(), created_at=now, expires_at=now + lifetime,
+                       idle_timeout=int(idle.total_seconds()) if idle else None, refreshed_at=now)
     session.add(auth)
     session.commit()
     return auth
 
 
 def rotate_session(session: Session, session_id: str, presented_jti: str, now: datetime) -> AuthSession:
-    """Swap the family's refresh token for a new one; a reused token revokes the whole family."""
+    """Swap the family's refresh token for a new one; a reused token revokes the whole family.
+
+    A family with an idle limit that went unrefreshed for longer ends instead (a console sign-in left alone).
+    """
+    family = session.get(AuthSession, session_id)
+    if family is not None and family.idle_timeout is not None and family.revoked_at is None \
+            and now - (family.refreshed_at or family.created_at) > timedelta(seconds=family.idle_timeout):
+        revoke_session(session, session_id, now, reason="idle")
+        raise Unauthorized("This sign-in ended after a time without use.")
     new_jti = new_id()
     swapped = session.execute(
         update(AuthSession)
@@ -90,7 +100,7 @@ def rotate_session(session: Session, session_id: str, presented_jti: str, now: d
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
         )
-        .values(refresh_jti=new_jti)
+        .values(refresh_jti=new_jti, refreshed_at=now)
     ).rowcount
     if swapped != 1:
         # An old (already rotated) token, or a race lost to another refresh: treat as theft.

@@ -10,6 +10,7 @@ from api.core.auth import login_required, token_claims
 from api.core.extensions import limiter
 from api.org.mail import link_base
 from api.org.auth.schemas import (
+    InvitationAcceptSchema,
     MailAcceptedSchema,
     LoginSchema,
     PasswordChangeSchema,
@@ -23,6 +24,14 @@ from wellbeing.core.db import db
 from wellbeing.models import AuthSession, User
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Sign-in and tokens")
+
+
+def _open_session(user: User, client: str, now) -> AuthSession:
+    """A new sign-in; the console's is bound to the console's own limits (its refresh token is useless later)."""
+    if client == "console":
+        config = current_app.config
+        return identity.start_session(db.session, user, now, config["CONSOLE_MAX_SESSION"], config["CONSOLE_IDLE_TIMEOUT"])
+    return identity.start_session(db.session, user, now)
 
 
 def _token_pair(user: User, auth: AuthSession) -> dict:
@@ -49,7 +58,7 @@ class Token(MethodView):
         """Sign in with e-mail and password"""
         now = utcnow()
         user = identity.authenticate(db.session, data["email"], data["password"], request.remote_addr or "-", now)
-        return _token_pair(user, identity.start_session(db.session, user, now))
+        return _token_pair(user, _open_session(user, data["client"], now))
 
 
 @blp.route("/refresh")
@@ -88,7 +97,7 @@ class PasswordChange(MethodView):
         now = utcnow()
         user = identity.check_credentials(db.session, data["email"], data["password"], request.remote_addr or "-", now)
         accounts.change_password(db.session, user, data["new_password"], None, now)
-        return _token_pair(user, identity.start_session(db.session, user, now))
+        return _token_pair(user, _open_session(user, data["client"], now))
 
 
 @blp.route("/password-reset")
@@ -120,7 +129,7 @@ class PasswordResetConfirm(MethodView):
 class InvitationAccept(MethodView):
     decorators = [limiter.limit("30/minute")]
 
-    @blp.arguments(TokenPasswordSchema)
+    @blp.arguments(InvitationAcceptSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(400, description="code invalid_link: the link was used, expired or never existed")
     @blp.alt_response(422, description="The new password breaks a rule (the code names it)")
@@ -128,4 +137,4 @@ class InvitationAccept(MethodView):
         """Accept an invitation: choose a password and sign in"""
         now = utcnow()
         user = accounts.accept_invitation(db.session, data["token"], data["new_password"], now)
-        return _token_pair(user, identity.start_session(db.session, user, now))
+        return _token_pair(user, _open_session(user, data["client"], now))

@@ -5,11 +5,18 @@ from marshmallow import fields, validate
 from api.core.schemas import RequestSchema
 
 
+def Client() -> fields.String:  # noqa: N802 (reads like the other field types)
+    """Which kind of sign-in the token pair is for."""
+    return fields.String(load_default="app", validate=validate.OneOf(("app", "console")), metadata={
+        "description": "console: the web console's sign-in, which ends after 30 idle minutes or 10 hours"})
+
+
 class LoginSchema(RequestSchema):
     """E-mail and password."""
 
     email = fields.String(required=True, validate=validate.Length(min=3, max=320))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    client = Client()
 
 
 class TokenPairSchema(ma.Schema):
@@ -43,6 +50,12 @@ class TokenPasswordSchema(RequestSchema):
 
     token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
     new_password = NewPassword()
+
+
+class InvitationAcceptSchema(TokenPasswordSchema):
+    """An invitation's token, the password its owner chooses, and which sign-in to open."""
+
+    client = Client()
 
 
 class MailAcceptedSchema(ma.Schema):
