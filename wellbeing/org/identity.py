@@ -7,7 +7,7 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from wellbeing.core.db import new_id
@@ -17,29 +17,63 @@ from wellbeing.models import ApiKey, AuthSession, LoginFailure, User
 from wellbeing.org import passwords
 
 THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_LIMIT = 5
+# From one address, five wrong passwords for one account wait out the window; that address's other accounts and
+# the account's owner elsewhere are not held up by it.
+PAIR_LIMIT = 5
+# An address that fails this often with any accounts waits too (generous: a call centre signs in from one address).
+ADDRESS_LIMIT = 50
+# Per account, from anywhere: after this many failures each further try waits 1, 2, 4 ... seconds after the last
+# failure, never more than a minute, so guessing from many addresses is slowed but the owner is never locked out.
+ACCOUNT_FREE = 5
+ACCOUNT_MAX_WAIT = 60
 REFRESH_LIFETIME = timedelta(days=30)
 API_KEY_PREFIX = "wbk_"
 
 
-def _retry_after(session: Session, column, value: str, now: datetime) -> int | None:
-    """Seconds until the key drops under the limit, or None when it is not throttled."""
+def _window_wait(session: Session, condition, limit: int, now: datetime) -> int | None:
+    """Seconds until the failures matching ``condition`` drop under the limit, or None when they are under it."""
     recent = session.scalars(
         select(LoginFailure.at)
-        .where(column == value, LoginFailure.at > now - THROTTLE_WINDOW)
+        .where(condition, LoginFailure.at > now - THROTTLE_WINDOW)
         .order_by(LoginFailure.at.desc())
-        .limit(THROTTLE_LIMIT)
+        .limit(limit)
     ).all()
-    if len(recent) < THROTTLE_LIMIT:
+    if len(recent) < limit:
         return None
     return max(1, math.ceil((recent[-1] + THROTTLE_WINDOW - now).total_seconds()))
 
 
+def _account_wait(session: Session, email: str, now: datetime) -> int | None:
+    """Seconds of the account's exponential back-off still to wait, or None."""
+    count, latest = session.execute(
+        select(func.count(), func.max(LoginFailure.at))
+        .where(LoginFailure.email == email, LoginFailure.at > now - THROTTLE_WINDOW)
+    ).one()
+    if count < ACCOUNT_FREE or latest is None:
+        return None
+    wait = timedelta(seconds=min(ACCOUNT_MAX_WAIT, 2 ** (count - ACCOUNT_FREE)))
+    remaining = (latest + wait - now).total_seconds()
+    return math.ceil(remaining) if remaining > 0 else None
+
+
 def _check_throttle(session: Session, email: str, ip: str, now: datetime) -> None:
-    waits = [w for w in (_retry_after(session, LoginFailure.email, email, now),
-                         _retry_after(session, LoginFailure.ip, ip, now)) if w is not None]
+    waits = [w for w in (
+        _window_wait(session, (LoginFailure.email == email) & (LoginFailure.ip == ip), PAIR_LIMIT, now),
+        _window_wait(session, LoginFailure.ip == ip, ADDRESS_LIMIT, now),
+        _account_wait(session, email, now),
+    ) if w is not None]
     if waits:
         raise Throttled("Too many failed sign-ins. Try again later.", retry_after=max(waits))
+
+
+def _one_attempt_at_a_time(session: Session, email: str) -> None:
+    """Check, verify and count an account's attempts one after another, so parallel guesses cannot all pass the check.
+
+    PostgreSQL: a transaction-level advisory lock on the e-mail (released at commit). SQLite: a POST's transaction
+    already holds the database's write lock from its first statement.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:email, 0))"), {"email": email})
 
 
 def check_credentials(session: Session, email: str, password: str, ip: str, now: datetime) -> User:
@@ -48,6 +82,7 @@ def check_credentials(session: Session, email: str, password: str, ip: str, now:
     A deactivated account gets the same answer as a wrong password.
     """
     email = email.strip().lower()
+    _one_attempt_at_a_time(session, email)
     _check_throttle(session, email, ip, now)
     user = session.scalar(select(User).where(User.email == email))
     if not passwords.verify_password(user.password_hash if user else None, password) or not user.active:
