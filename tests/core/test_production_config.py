@@ -62,3 +62,20 @@ def test_seed_demo_is_refused_in_production(fresh_database_url, tmp_path):
     result = subprocess.run([sys.executable, "-m", "flask", "seed-demo", "--agents", "2", "--teams", "1", "--months", "0"],
                             cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "refused when WELLBEING_ENV=production" in result.stderr
+
+
+def test_database_errors_carry_no_sql_parameters(app, world):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from wellbeing.core.db import db
+    from wellbeing.models import User
+
+    secret = "a-password-hash-that-must-not-be-logged"
+    with app.app_context():
+        with pytest.raises(IntegrityError) as raised:
+            db.session.execute(insert(User).values(id="u-dup", org_id=world.org_id, email=world.emails["agent"],
+                                                   name="Copy", role="agent", password_hash=secret,
+                                                   password_temporary=False))
+        db.session.rollback()
+    assert secret not in str(raised.value) and "hidden" in str(raised.value)
