@@ -43,6 +43,9 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 def configure_logging(app: Flask) -> None:
     """Log lines carry the request id; bodies are never logged."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config["ENV"] != "production":
+        logging.getLogger("api").warning(
+            "development mode (WELLBEING_ENV is not 'production'): generated secrets, mail to the log, no Secure cookies")
 
 
 def register_extensions(app: Flask) -> None:
@@ -129,7 +132,7 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.is_secure:
+        if request.is_secure or app.config["ENV"] == "production":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if response.mimetype in JSON_TYPES:
             response.headers.setdefault("Cache-Control", "no-store")

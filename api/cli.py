@@ -44,6 +44,9 @@ def register(app: Flask) -> None:
         """Create the demo organization (once) and print its logins."""
         from api.core.keyring import keyring
 
+        if app.config["ENV"] == "production":
+            raise click.ClickException("seed-demo creates accounts with a published password; "
+                                       "it is refused when WELLBEING_ENV=production.")
         summary = demo.seed_demo(db.session, utcnow(), agents=agents, teams=teams, seed=seed, months=months,
                                  keyring=keyring())
         click.echo(("Created" if summary.created else "Found") + f" demo organization {summary.org_id}")

@@ -17,6 +17,8 @@ class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message says which and how to fix it."""
 
 
+MIN_KEY_BYTES = 32
+
 def _as_bool(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -57,6 +59,8 @@ class Config:
         dev = _dev_secrets(instance) if missing else {}
         self.SECRET_KEY = env.get("SECRET_KEY") or dev["SECRET_KEY"]
         self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY") or self.SECRET_KEY
+        if production:
+            _check_production_secrets(self.SECRET_KEY, env.get("JWT_SECRET_KEY"), env.get("PASSWORD_HASH_COST"))
         self.DATA_KEYS = env.get("DATA_KEYS") or dev["DATA_KEYS"]
 
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
@@ -75,7 +79,9 @@ class Config:
         self.PROMPT_CLAIM_LEASE_SECONDS = int(env.get("PROMPT_CLAIM_LEASE_SECONDS", "60"))
         self.PASSWORD_HASH_COST = env.get("PASSWORD_HASH_COST", "default")
 
-        # The web console (/console): a signed HttpOnly session cookie; Secure is added on HTTPS requests.
+        # The web console (/console): a signed HttpOnly session cookie; Secure is added on HTTPS requests, and always
+        # in production (behind a proxy that was not declared in TRUST_PROXY the request may look like plain HTTP).
+        self.SESSION_COOKIE_SECURE = production
         self.SESSION_COOKIE_NAME = "wellbeing_console"
         self.SESSION_COOKIE_PATH = "/console"
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -84,6 +90,15 @@ class Config:
         self.CONSOLE_SHOW_DEMO_LOGINS = _as_bool(env.get("CONSOLE_SHOW_DEMO_LOGINS"))
         if self.CONSOLE_SHOW_DEMO_LOGINS and production:
             raise ConfigError("CONSOLE_SHOW_DEMO_LOGINS lists public demo passwords; never set it in production.")
+
+        # Account e-mail (invitations, password resets): links point at PUBLIC_BASE_URL's console.
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://localhost:5000").rstrip("/")
+        self.MAIL_URL = env.get("MAIL_URL") or None
+        self.MAIL_FROM = env.get("MAIL_FROM", "Wellbeing <no-reply@localhost>")
+        # An organization without e-mail: admins hand out temporary passwords instead of reset links.
+        self.MAIL_DISABLED = _as_bool(env.get("MAIL_DISABLED"))
+        if production and not self.MAIL_URL and not self.MAIL_DISABLED:
+            raise ConfigError("MAIL_URL must be set when WELLBEING_ENV=production (or MAIL_DISABLED=1 to run without e-mail).")
 
         self.API_TITLE = "Wellbeing API"
         self.API_VERSION = "v1"
@@ -98,6 +113,17 @@ class Config:
         return {k: v for k, v in vars(self).items() if k.isupper()}
 
 
+def _check_production_secrets(secret_key: str, jwt_key: str | None, hash_cost: str | None) -> None:
+    """Production signs tokens with its own key, long enough for HMAC-SHA256, and hashes passwords at full cost."""
+    if not jwt_key or len(jwt_key.encode()) < MIN_KEY_BYTES or jwt_key == secret_key:
+        raise ConfigError(f"JWT_SECRET_KEY must be set when WELLBEING_ENV=production: at least {MIN_KEY_BYTES} bytes, "
+                          "and not the same as SECRET_KEY.")
+    if len(secret_key.encode()) < MIN_KEY_BYTES:
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_KEY_BYTES} bytes when WELLBEING_ENV=production.")
+    if hash_cost == "low":
+        raise ConfigError("PASSWORD_HASH_COST=low is for tests only; it is refused when WELLBEING_ENV=production.")
+
+
 def _database_url(url: str | None, instance: Path) -> str:
     if not url:
         instance.mkdir(parents=True, exist_ok=True)
@@ -110,10 +136,13 @@ def _database_url(url: str | None, instance: Path) -> str:
 
 
 def _engine_options(url: str, env: dict[str, str]) -> dict:
+    # A database error's message (and SQLAlchemy's SQL log) must not carry parameters: they hold password hashes,
+    # one-time links in the mail outbox, and diary notes before encryption.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 10, "check_same_thread": False}}
+        return {"connect_args": {"timeout": 10, "check_same_thread": False}, "hide_parameters": True}
     statement_ms = int(env.get("DB_STATEMENT_TIMEOUT_MS", "15000"))
     return {
+        "hide_parameters": True,
         "pool_size": int(env.get("DB_POOL_SIZE", "8")),
         "max_overflow": int(env.get("DB_MAX_OVERFLOW", "4")),
         # "always": SQLAlchemy's ping on every checkout; "idle" (default): only after a second unused

@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from api.core.keyring import keyring
+from api.org.mail import send_account_mail
 from wellbeing.core.clock import utcnow
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.data_rights import purge_expired
@@ -57,6 +58,7 @@ JOBS: list[Job] = [
     Job("refresh_diary_risk", 3600, refresh_diary_risk),
     Job("refresh_stale_risk", 3600, refresh_stale_risk),
     Job("release_trends", 3600, release_job),
+    Job("send_account_mail", 10, send_account_mail),
 ]
 
 

@@ -17,7 +17,7 @@ from api.core.extensions import limiter
 from wellbeing.core.crypto import generate_key
 from wellbeing.core.db import db
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, TEMPORARY_PASSWORD
 
 
 
@@ -178,6 +178,31 @@ class World:
         """Auth headers of a person (signing in on first use)."""
         return self.headers.get(key) or self.login(key)
 
+    def add_person(self, key: str, role: str, email: str | None = None, admin: str = "admin", **extra) -> str:
+        """A new person created by an admin with a temporary password, then signed in with their own (PASSWORD)."""
+        self.emails[key] = email or f"{key}@a.test"
+        body = {"email": self.emails[key], "name": key.title(), "role": role, "password": TEMPORARY_PASSWORD, **extra}
+        response = self.client.post("/api/v1/users", json=body, headers=self.as_(admin))
+        assert response.status_code == 201, response.json
+        self.ids[key] = response.json["id"]
+        changed = self.client.post("/api/v1/auth/password-change", json={
+            "email": self.emails[key], "password": TEMPORARY_PASSWORD, "new_password": PASSWORD})
+        assert changed.status_code == 200, changed.json
+        self.headers[key] = {"Authorization": f"Bearer {changed.json['access_token']}"}
+        return self.ids[key]
+
+
+def _as_if_chosen_by_owner(app, user_ids: list[str]) -> None:
+    """Give users PASSWORD as their own, as the demo does (the change flow itself is tested in tests/org)."""
+    from sqlalchemy import update
+
+    from wellbeing.models import User
+    from wellbeing.org import passwords
+    with app.app_context():
+        db.session.execute(update(User).where(User.id.in_(user_ids))
+                           .values(password_hash=passwords.hash_password(PASSWORD), password_temporary=False))
+        db.session.commit()
+
 
 def _bootstrap(app, name: str, email: str) -> str:
     from wellbeing.org import organizations
@@ -202,7 +227,7 @@ def world(app, client) -> World:
     }
     for key, (role, team) in people.items():
         w.emails[key] = f"{key}@a.test"
-        body = {"email": w.emails[key], "name": key.title(), "role": role, "password": PASSWORD, "team_id": team}
+        body = {"email": w.emails[key], "name": key.title(), "role": role, "password": TEMPORARY_PASSWORD, "team_id": team}
         response = client.post("/api/v1/users", json=body, headers=w.as_("admin"))
         assert response.status_code == 201, response.json
         w.ids[key] = response.json["id"]
@@ -211,8 +236,9 @@ def world(app, client) -> World:
         assert response.status_code == 204
     w.emails["other_agent"] = "agent@b.test"
     response = client.post("/api/v1/users", headers=w.as_("other_admin"),
-                           json={"email": "agent@b.test", "name": "B Agent", "role": "agent", "password": PASSWORD})
+                           json={"email": "agent@b.test", "name": "B Agent", "role": "agent", "password": TEMPORARY_PASSWORD})
     w.ids["other_agent"] = response.json["id"]
+    _as_if_chosen_by_owner(app, [w.ids[key] for key in (*people, "other_agent")])
     return w
 
 

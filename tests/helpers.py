@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 
 PASSWORD = "correct horse battery"
+# What an admin sets on POST /users: its owner must replace it before signing in.
+TEMPORARY_PASSWORD = "temporary-from-admin"
 # The PostgreSQL server for the measurements that run on it in every run: this run's, else the local one.
 PG_SERVER = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") and os.environ["TEST_DATABASE_URL"] \
     or os.environ.get("PG_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

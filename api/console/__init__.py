@@ -2,7 +2,7 @@
 
 Every page gets its data from our own JSON API, called in-process with the signed-in user's token
 (``client.ApiClient``), never from the domain or the database: the console can show nothing the API
-would not show that user. One module per area: ``auth`` (sign-in, language), ``admin_*``,
+would not show that user. One module per area: ``auth`` (sign-in, language), ``account`` (passwords, links), ``admin_*``,
 ``supervisor`` and ``hr``; a new area is a new module, imported in ``init_app``.
 """
 from __future__ import annotations
@@ -66,7 +66,8 @@ def init_app(app: Flask) -> None:
     """Mount the console, its session cookie, translations, filters and error pages."""
     # Imported for their routes; the order is the order of each role's navigation.
     from api.console import (  # noqa: F401
-        admin_teams, admin_users, admin_keys, admin_settings, admin_instruments, auth, hr, hr_cases, supervisor, trends,
+        account, admin_teams, admin_users, admin_keys, admin_settings, admin_instruments, auth, hr, hr_cases, supervisor,
+        trends,
     )
     from api.core.extensions import api as rest_api
 

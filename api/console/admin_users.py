@@ -1,4 +1,5 @@
-"""Admin pages for users: the paged list, creating a user, moving them between teams, changing their role."""
+"""Admin pages for users: the paged list, creating (or inviting) a user, moving them between teams, changing their role,
+and their account: resending the invitation, a password reset, deactivation."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
@@ -11,6 +12,7 @@ from api.console.pages import add_nav, api, api_failure, fetch, form_errors, for
 add_nav("admin", "console.admin_users", N_("Users"))
 PAGE_SIZE = 25
 CREATE_FIELDS = ("email", "name", "role", "team_id", "password", "timezone", "locale")
+STATUS_LABELS = {"invited": N_("Invited"), "active": N_("Active"), "deactivated": N_("Deactivated")}
 
 
 def users_page(status: int = 200, errors: dict | None = None, form: dict | None = None):
@@ -24,6 +26,7 @@ def users_page(status: int = 200, errors: dict | None = None, form: dict | None 
                   filters=filters, filters_set={k: v for k, v in filters.items() if v}, paged=bool(cursor),
                   team_options=[(t["id"], t["name"]) for t in teams], team_names={t["id"]: t["name"] for t in teams},
                   role_options=role_options(), timezone_options=timezone_options(form.get("timezone")),
+                  status_labels=STATUS_LABELS,
                   errors=errors or {}, form=form, request_id=forms.client_id() or forms.new_client_id())
 
 
@@ -51,10 +54,11 @@ def admin_create_user():
     return api_failure(result)
 
 
-def user_page(user_id: str, status: int = 200, errors: dict | None = None):
+def user_page(user_id: str, status: int = 200, errors: dict | None = None, temporary_password: str | None = None):
     user = fetch(f"/users/{segment(user_id)}")
     teams = fetch("/teams")["items"]
     return render("console/admin/user.html", status, user=user, role_options=role_options(),
+                  status_labels=STATUS_LABELS, temporary_password=temporary_password,
                   team_options=[(t["id"], t["name"]) for t in teams], team_names={t["id"]: t["name"] for t in teams},
                   errors=errors or {}, active="console.admin_users")
 
@@ -88,3 +92,43 @@ def admin_move_user(user_id: str):
 def admin_change_role(user_id: str):
     """Change a user's role (PATCH /users/{id} with role); the API signs them out everywhere."""
     return _change(user_id, {"role": forms.text("role")}, N_("%(name)s has a new role."))
+
+
+def _account_action(user_id: str, path: str, done: str):
+    """POST one of the account actions of /users/{id}; the answer is a message on the user's page."""
+    result = api().post(f"/users/{segment(user_id)}/{path}")
+    if not result.ok:
+        return user_page(user_id, result.status, form_errors(result)) if form_failed(result) else api_failure(result)
+    if isinstance(result.body, dict) and result.body.get("temporary_password"):
+        return user_page(user_id, temporary_password=result.body["temporary_password"])
+    email = result.body.get("email") if isinstance(result.body, dict) and "email" in result.body else None
+    flash(gettext(done, email=email or fetch(f"/users/{segment(user_id)}")["email"]), "success")
+    return redirect(url_for(".admin_user", user_id=user_id))
+
+
+@bp.post("/admin/users/<user_id>/invitation")
+@signed_in("admin")
+def admin_resend_invitation(user_id: str):
+    """Send a new invitation e-mail (POST /users/{id}/invitation)."""
+    return _account_action(user_id, "invitation", N_("A new invitation is on its way to %(email)s."))
+
+
+@bp.post("/admin/users/<user_id>/password-reset")
+@signed_in("admin")
+def admin_reset_password(user_id: str):
+    """Reset the password (POST /users/{id}/password-reset): a mail, or a temporary password when mail is off."""
+    return _account_action(user_id, "password-reset", N_("A password reset e-mail is on its way to %(email)s."))
+
+
+@bp.post("/admin/users/<user_id>/deactivate")
+@signed_in("admin")
+def admin_deactivate(user_id: str):
+    """Deactivate the user (POST /users/{id}/deactivate): signed out at once, data kept."""
+    return _account_action(user_id, "deactivate", N_("%(email)s is deactivated; their sessions have ended."))
+
+
+@bp.post("/admin/users/<user_id>/reactivate")
+@signed_in("admin")
+def admin_reactivate(user_id: str):
+    """Reactivate the user (POST /users/{id}/reactivate)."""
+    return _account_action(user_id, "reactivate", N_("%(email)s is active again."))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, request, url_for
 
-from api.console import bp, state
+from api.console import account, bp, state
 from api.console.display import safe_next
 from api.console.i18n import LANGUAGE_NAMES, gettext
 from api.console.pages import HOME, ApiError, api, api_failure, render
@@ -45,6 +45,12 @@ def index():
     return sign_in_page()
 
 
+@bp.get("/sign-in")
+def sign_in_get():
+    """The sign-in form lives at the console's front page (a bookmarked or reloaded form URL lands there)."""
+    return redirect(url_for(".index", next=safe_next(request.args.get("next"))))
+
+
 @bp.post("/sign-in")
 def sign_in():
     """Sign in through POST /auth/token; agents are sent to the phone app instead."""
@@ -60,6 +66,9 @@ def sign_in():
     result = api().sign_in(email, password)
     if result.status in (401, 422):
         return sign_in_page(401, email, {"_form": [gettext("That e-mail and password do not match an account.")]})
+    if result.status == 403 and (result.body or {}).get("code") == "password_change_required":
+        state.end()
+        return account.first_password_page(email, 403)
     if result.status == 429:
         minutes = max(1, -(-int(result.headers.get("Retry-After", "60")) // 60))
         message = gettext("Too many sign-in attempts. Try again in %(minutes)s minutes.", minutes=minutes)

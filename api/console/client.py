@@ -16,6 +16,9 @@ API_PREFIX = "/api/v1"
 JSON_TYPES = ("application/json", "application/problem+json")
 # Refresh a little before the access token runs out, so a call never starts with a token about to die.
 REFRESH_MARGIN_SECONDS = 30
+# And at least this often while in use: the server ends a console sign-in left unrefreshed for the idle timeout, so
+# an active console must show its activity (a stolen cookie's refresh token then dies with the idle session).
+REFRESH_EVERY_SECONDS = 300
 _LOCATIONS = {"json", "query", "path", "headers", "form", "files"}
 
 
@@ -70,6 +73,7 @@ class TokenStore(Protocol):
     access_token: str | None
     refresh_token: str | None
     access_expires_at: float
+    stored_at: float
 
     def store(self, pair: dict, now: float) -> None: ...
 
@@ -103,7 +107,8 @@ class ApiClient:
 
     def sign_in(self, email: str, password: str) -> ApiResult:
         """POST /auth/token; on success the new pair replaces whatever was stored."""
-        result = self._send("POST", "/auth/token", json={"email": email, "password": password}, token=None)
+        result = self._send("POST", "/auth/token", json={"email": email, "password": password, "client": "console"},
+                            token=None)
         if result.ok:
             self.tokens.store(result.body, utcnow().timestamp())
         return result
@@ -117,7 +122,9 @@ class ApiClient:
 
     def request(self, method: str, path: str, *, json: dict | None = None, query: dict | None = None) -> ApiResult:
         """An authenticated call; an expired access token is refreshed once and the call repeated."""
-        if self.tokens.access_token and utcnow().timestamp() >= self.tokens.access_expires_at - REFRESH_MARGIN_SECONDS:
+        now = utcnow().timestamp()
+        if self.tokens.access_token and (now >= self.tokens.access_expires_at - REFRESH_MARGIN_SECONDS
+                                         or now >= self.tokens.stored_at + REFRESH_EVERY_SECONDS):
             self._refresh()
         result = self._send(method, path, json=json, query=query, token=self.tokens.access_token)
         if result.status == 401 and self._refresh():

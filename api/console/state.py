@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import Flask, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-ACCESS, REFRESH, EXPIRES = "access", "refresh", "access_exp"
+ACCESS, REFRESH, EXPIRES, STORED = "access", "refresh", "access_exp", "tokens_at"
 SINCE, SEEN, CSRF, LANG = "since", "seen", "csrf", "lang"
 FLASHES = "_flashes"
 
@@ -40,13 +40,18 @@ class SessionTokens:
     def access_expires_at(self) -> float:
         return float(session.get(EXPIRES, 0))
 
+    @property
+    def stored_at(self) -> float:
+        return float(session.get(STORED, 0))
+
     def store(self, pair: dict, now: float) -> None:
         session[ACCESS] = pair["access_token"]
         session[REFRESH] = pair["refresh_token"]
         session[EXPIRES] = now + int(pair["expires_in"])
+        session[STORED] = now
 
     def forget(self) -> None:
-        for key in (ACCESS, REFRESH, EXPIRES):
+        for key in (ACCESS, REFRESH, EXPIRES, STORED):
             session.pop(key, None)
 
 

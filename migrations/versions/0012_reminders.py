@@ -1,7 +1,7 @@
 """questionnaire reminders: a prompt kind naming its instrument, and each organization's retake rhythm
 
 Revision ID: 0012_reminders
-Revises: 0010_privacy
+Revises: 0011_accounts
 Create Date: 2026-12-07 06:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_reminders'
-down_revision = '0010_privacy'
+down_revision = '0011_accounts'
 branch_labels = None
 depends_on = None
 

@@ -190,7 +190,66 @@ def test_demo_logins_cannot_be_listed_in_production(tmp_path):
     from api.config import Config, ConfigError
     from wellbeing.core.crypto import generate_key
 
-    env = {"WELLBEING_ENV": "production", "SECRET_KEY": "s" * 48, "DATA_KEYS": generate_key("p"),
+    env = {"WELLBEING_ENV": "production", "SECRET_KEY": "s" * 48, "JWT_SECRET_KEY": "j" * 32, "DATA_KEYS": generate_key("p"),
            "DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path), "CONSOLE_SHOW_DEMO_LOGINS": "1"}
     with pytest.raises(ConfigError, match="CONSOLE_SHOW_DEMO_LOGINS"):
         Config(env)
+
+
+def _cookie_refresh_token(app, client) -> str:
+    """The refresh token inside the console's session cookie (signed, not encrypted: whoever holds it can read it)."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"], path="/console")
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)["refresh"]
+
+
+def test_a_refresh_token_taken_from_the_console_cookie_dies_with_the_idle_console_session(app, world, session):
+    client = browser(app)
+    start = now_utc()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, world.emails["supervisor"])
+    stolen = _cookie_refresh_token(app, client)
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        response = world.client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {stolen}"})
+    assert response.status_code == 401
+    reasons = session.scalars(select(AuthSession.revoked_reason).where(AuthSession.user_id == world.ids["supervisor"])).all()
+    assert reasons == ["idle"]
+
+
+def test_a_refresh_token_taken_from_the_console_cookie_dies_after_ten_hours(app, world, session):
+    client = browser(app)
+    start = now_utc()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, world.emails["supervisor"])
+    # The console stays in use (every 20 minutes), refreshing its tokens; the thief keeps the newest one.
+    for minutes in range(20, 10 * 60, 20):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.get("/console/supervisor/").status_code == 200
+    stolen = _cookie_refresh_token(app, client)
+    with time_machine.travel(start + timedelta(hours=10, minutes=1), tick=False):
+        response = world.client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {stolen}"})
+    assert response.status_code == 401
+    stored = session.scalar(select(AuthSession).where(AuthSession.user_id == world.ids["supervisor"]))
+    assert stored.expires_at == start + timedelta(hours=10)
+
+
+def test_an_active_console_refreshes_often_enough_to_stay_within_its_idle_limit(app, world):
+    client = browser(app)
+    start = now_utc()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, world.emails["supervisor"])
+    # A request every 6 minutes for an hour, then 29 idle minutes: still signed in.
+    for minutes in range(6, 61, 6):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.get("/console/supervisor/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=60 + 29), tick=False):
+        response = client.get("/console/supervisor/")
+    assert response.status_code == 200 and heading(response) == "My teams"
+
+
+def test_the_phone_apps_sign_in_keeps_its_thirty_days(world, session):
+    pair = world.client.post("/api/v1/auth/token", json={"email": world.emails["agent"], "password": PASSWORD}).json
+    stored = session.scalar(select(AuthSession).where(AuthSession.user_id == world.ids["agent"]))
+    assert stored.idle_timeout is None and stored.expires_at - stored.created_at == timedelta(days=30)
+    with time_machine.travel(now_utc() + timedelta(days=2), tick=False):
+        refreshed = world.client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {pair['refresh_token']}"})
+    assert refreshed.status_code == 200

@@ -5,7 +5,10 @@ from openapi_spec_validator import validate
 
 from tests.helpers import assert_problem
 
-PUBLIC = {("/api/v1/auth/token", "post"), ("/healthz", "get"), ("/readyz", "get")}
+PUBLIC = {("/api/v1/auth/token", "post"), ("/healthz", "get"), ("/readyz", "get"),
+          # Account recovery: the caller proves who they are with a password or a mailed one-time link.
+          ("/api/v1/auth/password-change", "post"), ("/api/v1/auth/password-reset", "post"),
+          ("/api/v1/auth/password-reset/confirm", "post"), ("/api/v1/auth/invitations/accept", "post")}
 
 
 def test_healthz_and_readyz(client):

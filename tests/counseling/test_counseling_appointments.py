@@ -8,7 +8,7 @@ from datetime import timedelta
 from tests.counseling.helpers import (
     API, T0, answer, hr_patch_appointment, iso, pinned, propose, proposed, self_refer, set_timezone,
 )
-from tests.helpers import PASSWORD, assert_problem
+from tests.helpers import assert_problem
 
 START = T0 + timedelta(days=2, hours=13)  # Monday 2030-03-04 14:00 UTC
 _slots = itertools.count(1)
@@ -156,9 +156,7 @@ def test_a_counselor_cannot_hold_two_overlapping_appointments(world):
 
 
 def test_declined_appointments_free_the_slot_and_other_counselors_are_independent(world):
-    hr2 = {"email": "hr2@a.test", "name": "Second HR", "role": "hr", "password": PASSWORD}
-    world.ids["hr2"] = world.client.post(f"{API}/users", json=hr2, headers=world.as_("admin")).json["id"]
-    world.emails["hr2"] = "hr2@a.test"
+    world.add_person("hr2", "hr")
     with pinned(world, T0):
         _, first = _case_and_appointment(world)
         other_case = self_refer(world, "agent2")

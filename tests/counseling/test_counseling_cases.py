@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import now_utc
 from tests.counseling.helpers import API, hr_open, iso, proposed, self_refer, set_consents
-from tests.helpers import PASSWORD, assert_problem
+from tests.helpers import assert_problem
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.core.crypto import parse_data_keys
 from wellbeing.models import CounselingCase, User
@@ -235,9 +235,7 @@ def test_hr_list_filters_by_status_and_pages_newest_first(world):
 
 
 def test_hr_of_another_organization_sees_nothing(world):
-    other_hr = {"email": "hr@b.test", "name": "B HR", "role": "hr", "password": PASSWORD}
-    assert world.client.post(f"{API}/users", json=other_hr, headers=world.as_("other_admin")).status_code == 201
-    world.emails["other_hr"] = "hr@b.test"
+    world.add_person("other_hr", "hr", email="hr@b.test", admin="other_admin")
     case = self_refer(world)
     appointment = proposed(world, case["id"], now_utc().replace(microsecond=0) + timedelta(days=2))
     assert _hr_list(world, hr_key="other_hr")["items"] == []

@@ -40,9 +40,11 @@ KEPT_ON_ERASURE = {
     "devices": "the agent's push targets, not wellbeing data (their secrets are never exported)",
     "privacy_person_ledger": "the epsilon already spent on figures that could include the agent: forgetting it "
                              "would let a later figure spend that month again",
+    "account_tokens": "hashes of one-time invitation and reset links: credentials, expiring on their own",
 }
 # Tables with the agent's rows that the export leaves out, and why.
-NOT_EXPORTED = {"auth_sessions": "credentials (refresh-token families), not data about the agent"}
+NOT_EXPORTED = {"auth_sessions": "credentials (refresh-token families), not data about the agent",
+                "account_tokens": "credentials (hashes of one-time links), not data about the agent"}
 
 
 def _references_users(column) -> bool:
@@ -94,6 +96,7 @@ def _owned(app, user_id):
 def _populate(app, world) -> dict:
     """The agent with data in every table a user's rows can live in (extend it when a table is added)."""
     assert world.client.delete(f"{API}/me/data", headers=world.as_("agent")).status_code == 204  # a receipt
+    assert world.client.post(f"{API}/auth/password-reset", json={"email": "agent@a.test"}).status_code == 202
     set_consents(world, "agent", hr_followup=True, team_aggregates=True)
     world.client.post(f"{API}/assessments", json={"instrument": "burnout1", "answers": {"1": 3}},
                       headers=world.as_("agent"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from api.core.extensions import limiter
 from tests.conftest import now_utc
 from tests.helpers import PASSWORD, assert_problem
-from wellbeing.models import AuthSession
+from wellbeing.models import AuthSession, LoginFailure
 
 
 def _login(client, email, password=PASSWORD, ip="10.0.0.1"):
@@ -121,19 +122,70 @@ def test_api_key_never_opens_user_endpoints(world):
     assert_problem(world.client.get("/api/v1/me", headers=_bearer(key)), 401)
 
 
-def test_five_failures_lock_the_account_with_retry_after(world):
+def test_five_failures_from_one_address_hold_that_address_for_that_account(world):
     for _ in range(5):
-        assert_problem(_login(world.client, "agent@a.test", "wrong password!", ip=f"10.0.1.{_}"), 401)
-    body = assert_problem(response := _login(world.client, "agent@a.test", ip="10.0.2.1"), 429)
+        assert_problem(_login(world.client, "agent@a.test", "wrong password!", ip="10.0.1.1"), 401)
+    body = assert_problem(response := _login(world.client, "agent@a.test", ip="10.0.1.1"), 429)
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
     assert "Try again later" in body["detail"]
+    assert _login(world.client, "agent2@a.test", ip="10.0.1.1").status_code == 200
 
 
-def test_five_failures_from_one_address_lock_that_address(world):
+def _guess_as_fast_as_allowed(world, start, guesses: int):
+    """A guesser on many addresses, each guess at the first moment the back-off allows; returns the last one's time."""
+    moment, waits = start, []
+    for n in range(guesses):
+        while True:
+            with time_machine.travel(moment, tick=False):
+                status = _login(world.client, "agent@a.test", "wrong password!", ip=f"10.0.5.{n}").status_code
+            if status == 401:
+                break
+            assert status == 429
+            moment += timedelta(seconds=1)
+        waits.append(moment)
+        moment += timedelta(seconds=1) if n < 4 else timedelta(0)
+    return waits
+
+
+def test_the_accounts_back_off_doubles_from_one_second_to_a_minute(world, monkeypatch):
+    monkeypatch.setattr(limiter, "enabled", False)  # the per-route request limit would add its own waits
+    times = _guess_as_fast_as_allowed(world, now_utc(), 12)
+    gaps = [(later - earlier).total_seconds() for earlier, later in zip(times[4:], times[5:])]
+    assert gaps == [1, 2, 4, 8, 16, 32, 60]
+
+
+def test_a_guesser_elsewhere_never_locks_the_owner_out_for_more_than_a_minute(world, monkeypatch):
+    monkeypatch.setattr(limiter, "enabled", False)
+    last = _guess_as_fast_as_allowed(world, now_utc(), 12)[-1]
+    with time_machine.travel(last + timedelta(seconds=30), tick=False):
+        response = _login(world.client, "agent@a.test", ip="10.0.6.1")
+        assert_problem(response, 429)
+        assert int(response.headers["Retry-After"]) <= 60
+    with time_machine.travel(last + timedelta(seconds=60), tick=False):
+        assert _login(world.client, "agent@a.test", ip="10.0.6.1").status_code == 200
+
+
+def test_an_address_is_held_only_after_many_failures_across_accounts(world):
     for n in range(5):
         _login(world.client, f"nobody{n}@a.test", "wrong password!", ip="10.9.9.9")
-    assert_problem(_login(world.client, "agent@a.test", ip="10.9.9.9"), 429)
-    assert _login(world.client, "agent@a.test", ip="10.9.9.10").status_code == 200
+    assert _login(world.client, "agent@a.test", ip="10.9.9.9").status_code == 200
+    for n in range(45):
+        _login(world.client, f"nobody{n}@a.test", "wrong password!", ip="10.9.9.9")
+    assert_problem(_login(world.client, "agent2@a.test", ip="10.9.9.9"), 429)
+    assert _login(world.client, "agent2@a.test", ip="10.9.9.10").status_code == 200
+
+
+def test_parallel_guesses_cannot_slip_past_the_count(app, world, session):
+    """The check, the verification and the count run one attempt at a time per account (no race on the counter)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(n):
+        return _login(app.test_client(), "agent@a.test", f"wrong password {n}", ip="10.0.9.9").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(guess, range(12)))
+    assert sorted(statuses) == [401] * 5 + [429] * 7, statuses
+    assert session.scalar(select(func.count()).select_from(LoginFailure)) == 5
 
 
 def test_lockout_ends_when_the_window_passes(world):

@@ -8,20 +8,33 @@ searched for every password, token, note, reason and HR note used.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 import uuid
 from datetime import timedelta
 
 from tests.conftest import now_utc
 from tests.console.helpers import browser, sign_in
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, TEMPORARY_PASSWORD
+from tests.org.accounts_helpers import last_token
 
 API = "/api/v1"
 MARK = uuid.uuid4().hex[:8]
 NEW_PASSWORD = f"new-agent-pass-{MARK}"
 WRONG_PASSWORD = f"wrong-pass-{MARK}"
+RESET_PASSWORD = f"reset-agent-pass-{MARK}"
 NOTES = [f"log-note-{MARK}-single", f"log-note-{MARK}-batch 批量", f"log-note-{MARK}-edited", f"log-note-{MARK}-refused"]
 REASON = f"log-reason-{MARK} cannot sleep"
 HR_NOTE = f"log-hr-note-{MARK} call on Monday"
+
+
+@contextmanager
+def _unlogged():
+    """The test's own reads of the mail outbox (SQLAlchemy logs result rows at DEBUG) stay out of the capture."""
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _everything(caplog) -> str:
@@ -37,22 +50,35 @@ def _everything(caplog) -> str:
     return "\n".join(parts)
 
 
-def test_full_flow_logs_no_password_token_note_or_reason(app, world, caplog):
+def test_full_flow_logs_no_password_token_note_or_reason(app, world, caplog, session):
     # Every logger at DEBUG, including those alembic.ini pins to WARN (sqlalchemy: SQL with its parameters).
     caplog.set_level(logging.DEBUG)
     for name in ["sqlalchemy", "sqlalchemy.engine", "sqlalchemy.pool", *logging.root.manager.loggerDict]:
         caplog.set_level(logging.DEBUG, logger=name)
     client = world.client
-    secrets = [PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, REASON, HR_NOTE, *NOTES]
+    secrets = [PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, TEMPORARY_PASSWORD, RESET_PASSWORD, REASON, HR_NOTE, *NOTES]
     tokens = []
 
-    # Password-bearing requests: a wrong one, a right one, an account created with a password.
+    # Password-bearing requests: a wrong one, a right one, an account created with a temporary password that its
+    # owner replaces, a reset through a mailed link, an invitation (its link is in the outbox).
     assert client.post(f"{API}/auth/token", json={"email": world.emails["agent"], "password": WRONG_PASSWORD}).status_code == 401
     admin = world.as_("admin")
+    email = f"logger-{MARK}@a.test"
     created = client.post(f"{API}/users", headers=admin, json={
-        "email": f"logger-{MARK}@a.test", "name": "Logger", "role": "agent", "password": NEW_PASSWORD, "team_id": world.team_a})
+        "email": email, "name": "Logger", "role": "agent", "password": TEMPORARY_PASSWORD, "team_id": world.team_a})
     assert created.status_code == 201, created.json
-    signed = client.post(f"{API}/auth/token", json={"email": f"logger-{MARK}@a.test", "password": NEW_PASSWORD})
+    assert client.post(f"{API}/auth/password-change", json={
+        "email": email, "password": TEMPORARY_PASSWORD, "new_password": RESET_PASSWORD}).status_code == 200
+    assert client.post(f"{API}/auth/password-reset", json={"email": email}).status_code == 202
+    with _unlogged():
+        reset_token = last_token(session, email, "reset-password")
+    assert client.post(f"{API}/auth/password-reset/confirm",
+                       json={"token": reset_token, "new_password": NEW_PASSWORD}).status_code == 204
+    invited = client.post(f"{API}/users", headers=admin, json={"email": f"invited-{MARK}@a.test", "name": "I", "role": "hr"})
+    assert invited.status_code == 201, invited.json
+    with _unlogged():
+        tokens += [reset_token, last_token(session, f"invited-{MARK}@a.test", "accept-invitation")]
+    signed = client.post(f"{API}/auth/token", json={"email": email, "password": NEW_PASSWORD})
     assert signed.status_code == 200
     tokens += [signed.json["access_token"], signed.json.get("refresh_token")]
     agent = {"Authorization": f"Bearer {signed.json['access_token']}"}

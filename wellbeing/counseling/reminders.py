@@ -95,6 +95,8 @@ def _message_if_still_due(session: Session, reminder: CounselingReminder, now: d
     case = session.get(CounselingCase, reminder.case_id)
     recipient = session.get(User, reminder.recipient_id)
     agent = session.get(User, case.user_id)
+    if not recipient.active:
+        return None  # a deactivated account gets nothing more
     if recipient.id != agent.id and not hr_can_see(session, case):
         return None
     if reminder.kind == "follow_up":

@@ -1,7 +1,7 @@
 """Every model, imported here so the metadata (and Alembic) sees them all."""
 from wellbeing.models.assessments import Assessment, OrgInstrument, RiskSnapshot
 from wellbeing.models.audit import AccessLogEntry, ErasureReceipt
-from wellbeing.models.auth import ApiKey, AuthSession, LoginFailure, RateLimitCounter
+from wellbeing.models.auth import AccountToken, ApiKey, AuthSession, LoginFailure, OutgoingMail, RateLimitCounter
 from wellbeing.models.consents import CONSENTS, Consent, ConsentChange
 from wellbeing.models.counseling import (
     CounselingAppointment,
@@ -27,6 +27,7 @@ __all__ = [
     "CONSENTS",
     "ROLES",
     "AccessLogEntry",
+    "AccountToken",
     "ApiKey",
     "Assessment",
     "AuthSession",
@@ -44,6 +45,7 @@ __all__ = [
     "ErasureReceipt",
     "LoginFailure",
     "OrgInstrument",
+    "OutgoingMail",
     "Organization",
     "Prompt",
     "PromptDelivery",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wellbeing.core.clock import utcnow
@@ -26,6 +26,9 @@ class AuthSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
+    # A console sign-in also ends after this many seconds without a refresh (None: no idle limit, the phone app).
+    idle_timeout: Mapped[int | None] = mapped_column()
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginFailure(db.Model):
@@ -67,3 +70,37 @@ class RateLimitCounter(db.Model):
     count: Mapped[int] = mapped_column(default=0)
     # Seconds since the epoch, as the limits library counts them.
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class AccountToken(db.Model):
+    """A one-time link's secret (invitation or password reset); only its SHA-256 is stored."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (CheckConstraint("purpose IN ('invitation', 'reset')", name="purpose_known"),)
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutgoingMail(db.Model):
+    """A message waiting for the mail job (written in the transaction that decided to send it)."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    # The bodies carry the one-time link; they are blanked once the message is sent.
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))

@@ -35,13 +35,30 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None while an invitation is pending: nobody, not even the admin who invited, knows a password.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Set by an admin: sign-in refuses it until the owner chooses their own.
+    password_temporary: Mapped[bool] = mapped_column(default=False)
+    # A deactivated user keeps their data but cannot sign in, and drops out of prompts, reminders and rosters.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str] = mapped_column(String(8), default="en")
     work_hours: Mapped[dict] = mapped_column(JSON, default=default_work_hours)
     quiet_hours: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def active(self) -> bool:
+        """False once an admin deactivated the account."""
+        return self.deactivated_at is None
+
+    @property
+    def status(self) -> str:
+        """invited (no password yet), active or deactivated."""
+        if self.deactivated_at is not None:
+            return "deactivated"
+        return "invited" if self.password_hash is None else "active"
 
 
 # The team of the user's open membership, loaded with the user (the history stays in team_memberships).

@@ -7,47 +7,85 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from wellbeing.core.db import new_id
-from wellbeing.core.errors import Throttled, Unauthorized
+from wellbeing.core.errors import Forbidden, Throttled, Unauthorized
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import ApiKey, AuthSession, LoginFailure, User
 from wellbeing.org import passwords
 
 THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_LIMIT = 5
+# From one address, five wrong passwords for one account wait out the window; that address's other accounts and
+# the account's owner elsewhere are not held up by it.
+PAIR_LIMIT = 5
+# An address that fails this often with any accounts waits too (generous: a call centre signs in from one address).
+ADDRESS_LIMIT = 50
+# Per account, from anywhere: after this many failures each further try waits 1, 2, 4 ... seconds after the last
+# failure, never more than a minute, so guessing from many addresses is slowed but the owner is never locked out.
+ACCOUNT_FREE = 5
+ACCOUNT_MAX_WAIT = 60
 REFRESH_LIFETIME = timedelta(days=30)
 API_KEY_PREFIX = "wbk_"
 
 
-def _retry_after(session: Session, column, value: str, now: datetime) -> int | None:
-    """Seconds until the key drops under the limit, or None when it is not throttled."""
+def _window_wait(session: Session, condition, limit: int, now: datetime) -> int | None:
+    """Seconds until the failures matching ``condition`` drop under the limit, or None when they are under it."""
     recent = session.scalars(
         select(LoginFailure.at)
-        .where(column == value, LoginFailure.at > now - THROTTLE_WINDOW)
+        .where(condition, LoginFailure.at > now - THROTTLE_WINDOW)
         .order_by(LoginFailure.at.desc())
-        .limit(THROTTLE_LIMIT)
+        .limit(limit)
     ).all()
-    if len(recent) < THROTTLE_LIMIT:
+    if len(recent) < limit:
         return None
     return max(1, math.ceil((recent[-1] + THROTTLE_WINDOW - now).total_seconds()))
 
 
+def _account_wait(session: Session, email: str, now: datetime) -> int | None:
+    """Seconds of the account's exponential back-off still to wait, or None."""
+    count, latest = session.execute(
+        select(func.count(), func.max(LoginFailure.at))
+        .where(LoginFailure.email == email, LoginFailure.at > now - THROTTLE_WINDOW)
+    ).one()
+    if count < ACCOUNT_FREE or latest is None:
+        return None
+    wait = timedelta(seconds=min(ACCOUNT_MAX_WAIT, 2 ** (count - ACCOUNT_FREE)))
+    remaining = (latest + wait - now).total_seconds()
+    return math.ceil(remaining) if remaining > 0 else None
+
+
 def _check_throttle(session: Session, email: str, ip: str, now: datetime) -> None:
-    waits = [w for w in (_retry_after(session, LoginFailure.email, email, now),
-                         _retry_after(session, LoginFailure.ip, ip, now)) if w is not None]
+    waits = [w for w in (
+        _window_wait(session, (LoginFailure.email == email) & (LoginFailure.ip == ip), PAIR_LIMIT, now),
+        _window_wait(session, LoginFailure.ip == ip, ADDRESS_LIMIT, now),
+        _account_wait(session, email, now),
+    ) if w is not None]
     if waits:
         raise Throttled("Too many failed sign-ins. Try again later.", retry_after=max(waits))
 
 
-def authenticate(session: Session, email: str, password: str, ip: str, now: datetime) -> User:
-    """The user for this e-mail and password, or Unauthorized; throttled per account and per address."""
+def _one_attempt_at_a_time(session: Session, email: str) -> None:
+    """Check, verify and count an account's attempts one after another, so parallel guesses cannot all pass the check.
+
+    PostgreSQL: a transaction-level advisory lock on the e-mail (released at commit). SQLite: a POST's transaction
+    already holds the database's write lock from its first statement.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:email, 0))"), {"email": email})
+
+
+def check_credentials(session: Session, email: str, password: str, ip: str, now: datetime) -> User:
+    """The active user for this e-mail and password, or Unauthorized; throttled per account and per address.
+
+    A deactivated account gets the same answer as a wrong password.
+    """
     email = email.strip().lower()
+    _one_attempt_at_a_time(session, email)
     _check_throttle(session, email, ip, now)
     user = session.scalar(select(User).where(User.email == email))
-    if not passwords.verify_password(user.password_hash if user else None, password):
+    if not passwords.verify_password(user.password_hash if user else None, password) or not user.active:
         session.add(LoginFailure(email=email, ip=ip, at=now))
         session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
         session.commit()
@@ -59,16 +97,35 @@ def authenticate(session: Session, email: str, password: str, ip: str, now: date
     return user
 
 
-def start_session(session: Session, user: User, now: datetime) -> AuthSession:
-    """Open a refresh-token family for a fresh sign-in."""
-    auth = AuthSession(user_id=user.id, refresh_jti=new_id(), created_at=now, expires_at=now + REFRESH_LIFETIME)
+def authenticate(session: Session, email: str, password: str, ip: str, now: datetime) -> User:
+    """The user for a sign-in; a temporary password is refused until its owner replaces it."""
+    user = check_credentials(session, email, password, ip, now)
+    if user.password_temporary:
+        raise Forbidden("This password was set by an administrator; choose your own first (POST /auth/password-change).",
+                        code="password_change_required")
+    return user
+
+
+def start_session(session: Session, user: User, now: datetime, lifetime: timedelta = REFRESH_LIFETIME,
+                  idle: timedelta | None = None) -> AuthSession:
+    """Open a refresh-token family for a fresh sign-in (the console's: a short lifetime and an idle limit)."""
+    auth = AuthSession(user_id=user.id, refresh_jti=new_id(), created_at=now, expires_at=now + lifetime,
+                       idle_timeout=int(idle.total_seconds()) if idle else None, refreshed_at=now)
     session.add(auth)
     session.commit()
     return auth
 
 
 def rotate_session(session: Session, session_id: str, presented_jti: str, now: datetime) -> AuthSession:
-    """Swap the family's refresh token for a new one; a reused token revokes the whole family."""
+    """Swap the family's refresh token for a new one; a reused token revokes the whole family.
+
+    A family with an idle limit that went unrefreshed for longer ends instead (a console sign-in left alone).
+    """
+    family = session.get(AuthSession, session_id)
+    if family is not None and family.idle_timeout is not None and family.revoked_at is None \
+            and now - (family.refreshed_at or family.created_at) > timedelta(seconds=family.idle_timeout):
+        revoke_session(session, session_id, now, reason="idle")
+        raise Unauthorized("This sign-in ended after a time without use.")
     new_jti = new_id()
     swapped = session.execute(
         update(AuthSession)
@@ -78,7 +135,7 @@ def rotate_session(session: Session, session_id: str, presented_jti: str, now: d
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
         )
-        .values(refresh_jti=new_jti)
+        .values(refresh_jti=new_jti, refreshed_at=now)
     ).rowcount
     if swapped != 1:
         # An old (already rotated) token, or a race lost to another refresh: treat as theft.
@@ -109,6 +166,7 @@ def _active_session_user_stmt() -> Select:
     # statement cost as much as running it (measured: 0.39 ms against 0.20 ms per call on SQLite).
     return select(User).join(AuthSession, AuthSession.user_id == User.id).where(
         AuthSession.id == bindparam("session_id"), User.id == bindparam("user_id"), AuthSession.revoked_at.is_(None),
+        User.deactivated_at.is_(None),
         AuthSession.expires_at > bindparam("now", type_=AuthSession.__table__.c.expires_at.type))
 
 
@@ -117,13 +175,12 @@ def active_session_user(session: Session, session_id: str, user_id: str | None, 
     return session.scalar(_active_session_user_stmt(), {"session_id": session_id, "user_id": user_id, "now": now})
 
 
-def revoke_user_sessions(session: Session, user_id: str, now: datetime, reason: str) -> None:
-    """End every sign-in of a user (role change, password reset)."""
-    session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason=reason)
-    )
+def revoke_user_sessions(session: Session, user_id: str, now: datetime, reason: str, keep: str | None = None) -> None:
+    """End every sign-in of a user (role change, password reset), but ``keep`` (the caller's own)."""
+    stmt = update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep)
+    session.execute(stmt.values(revoked_at=now, revoked_reason=reason))
 
 
 def _key_hash(key: str) -> str:

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from wellbeing.core import reactions
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import new_id
-from wellbeing.core.errors import Conflict, NotFound
+from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import TeamMembership, TeamSupervisor, User
 from wellbeing.models.users import default_work_hours
-from wellbeing.org import identity, passwords
+from wellbeing.org import accounts, identity, passwords
 from wellbeing.org.events import WorkingTimeChanged
 from wellbeing.org.organizations import get_team
 
@@ -63,12 +63,20 @@ def _move(session: Session, user: User, team_id: str | None, now: datetime) -> N
     session.expire(user, ["team_id"])
 
 
-def create_user(session: Session, org_id: str, data: dict, user_id: str | None, fingerprint: str, now: datetime) -> tuple[User, bool]:
-    """A new user of the organization, in a team if one is given; idempotent on the client's id."""
+def create_user(session: Session, org_id: str, data: dict, user_id: str | None, fingerprint: str, now: datetime,
+                base_url: str | None) -> tuple[User, bool]:
+    """A new user of the organization, in a team if one is given; idempotent on the client's id.
+
+    A given password is temporary (its owner replaces it at first sign-in); without one the user is mailed
+    an invitation link to ``base_url``'s console (None: no e-mail, so a password is required).
+    """
     email = data["email"].strip().lower()
     team_id = data.get("team_id")
     if team_id is not None:
         get_team(session, org_id, team_id)
+    if not data.get("password") and base_url is None:
+        raise Invalid("E-mail is disabled: give a temporary password.", code="password_required",
+                      fields={"password": ["E-mail is disabled: give a temporary password."]})
     if user_id is not None and session.get(User, user_id) is not None:
         return create_once(session, User, user_id, fingerprint, _unused, lambda u: u.org_id == org_id)
     if session.scalar(select(User.id).where(User.email == email)):
@@ -77,17 +85,21 @@ def create_user(session: Session, org_id: str, data: dict, user_id: str | None, 
     def build() -> User:
         return User(
             id=user_id or new_id(), org_id=org_id, email=email, name=data["name"], role=data["role"],
-            password_hash=passwords.hash_password(data["password"]),
+            password_hash=passwords.hash_password(data["password"]) if data.get("password") else None,
+            password_temporary=bool(data.get("password")),
             timezone=data.get("timezone") or "UTC", locale=data.get("locale") or "en",
             work_hours=default_work_hours(), created_at=now,
         )
 
-    def join_team(user: User) -> None:
+    def join_team_and_invite(user: User) -> None:
         if team_id is not None:
             _move(session, user, team_id, now)
+        if user.password_hash is None:
+            accounts.invite(session, user, base_url, now)
 
     try:
-        return create_once(session, User, user_id, fingerprint, build, lambda u: u.org_id == org_id, after=join_team)
+        return create_once(session, User, user_id, fingerprint, build, lambda u: u.org_id == org_id,
+                           after=join_team_and_invite)
     except IntegrityError:
         raise Conflict("A user with this e-mail already exists.", code="email_taken") from None
 

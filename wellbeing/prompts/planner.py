@@ -60,7 +60,7 @@ def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict
                 batch = session.execute(
                     select(User, PromptSettings)
                     .outerjoin(PromptSettings, PromptSettings.user_id == User.id)
-                    .where(User.role == "agent", User.id > after,
+                    .where(User.role == "agent", User.id > after, User.deactivated_at.is_(None),
                            or_(PromptSettings.planned_until.is_(None),
                                PromptSettings.planned_until < now + HORIZON - REFRESH))
                     .order_by(User.id).limit(batch_size)).all()

@@ -39,7 +39,7 @@ def plan_reminders(session: Session, now: datetime, batch_size: int = 500) -> di
     orgs: dict[str, tuple[list[str], dict[str, int]]] = {}
     after = ""
     while True:
-        users = session.scalars(select(User).where(User.role == "agent", User.id > after)
+        users = session.scalars(select(User).where(User.role == "agent", User.deactivated_at.is_(None), User.id > after)
                                 .order_by(User.id).limit(batch_size)).all()
         if not users:
             break

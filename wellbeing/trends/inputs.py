@@ -25,6 +25,8 @@ def roster_at(session: Session, org_id: str, at: datetime) -> dict[str, str]:
         .join(User, User.id == TeamMembership.user_id)
         .join(Consent, Consent.user_id == User.id)
         .where(Team.org_id == org_id, User.role == "agent", Consent.team_aggregates.is_(True),
+               # Deactivated before `at`: out of the roster (periods before the deactivation keep them).
+               or_(User.deactivated_at.is_(None), User.deactivated_at > at),
                TeamMembership.valid_from <= at,
                or_(TeamMembership.valid_to.is_(None), TeamMembership.valid_to > at))
     ).all())

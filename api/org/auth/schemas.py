@@ -5,11 +5,18 @@ from marshmallow import fields, validate
 from api.core.schemas import RequestSchema
 
 
+def Client() -> fields.String:  # noqa: N802 (reads like the other field types)
+    """Which kind of sign-in the token pair is for."""
+    return fields.String(load_default="app", validate=validate.OneOf(("app", "console")), metadata={
+        "description": "console: the web console's sign-in, which ends after 30 idle minutes or 10 hours"})
+
+
 class LoginSchema(RequestSchema):
     """E-mail and password."""
 
     email = fields.String(required=True, validate=validate.Length(min=3, max=320))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    client = Client()
 
 
 class TokenPairSchema(ma.Schema):
@@ -19,3 +26,39 @@ class TokenPairSchema(ma.Schema):
     refresh_token = fields.String()
     token_type = fields.String(metadata={"example": "Bearer"})
     expires_in = fields.Integer(metadata={"description": "Seconds until the access token expires"})
+
+
+def NewPassword() -> fields.String:  # noqa: N802 (reads like the other field types)
+    """A password its owner chooses (the rules are checked by the service, which names the one broken)."""
+    return fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChangeSchema(LoginSchema):
+    """The current e-mail and password (temporary or not) and the owner's new password."""
+
+    new_password = NewPassword()
+
+
+class ResetRequestSchema(RequestSchema):
+    """The address to send a reset link to."""
+
+    email = fields.String(required=True, validate=validate.Length(min=3, max=320))
+
+
+class TokenPasswordSchema(RequestSchema):
+    """A one-time link's token and the password its owner chooses."""
+
+    token = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    new_password = NewPassword()
+
+
+class InvitationAcceptSchema(TokenPasswordSchema):
+    """An invitation's token, the password its owner chooses, and which sign-in to open."""
+
+    client = Client()
+
+
+class MailAcceptedSchema(ma.Schema):
+    """The request was taken; whatever follows goes by e-mail."""
+
+    status = fields.String(metadata={"example": "accepted"})

@@ -36,7 +36,8 @@ class UserCreateSchema(RequestSchema):
     name = Name(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     team_id = fields.String(load_default=None, allow_none=True)
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.String(load_only=True, validate=validate.Length(min=10, max=200), metadata={
+        "description": "temporary: the owner must replace it at first sign-in; omit it to send an e-mail invitation"})
     timezone = TimeZoneName(load_default=None)
     locale = Locale(load_default=None)
 
@@ -60,6 +61,8 @@ class UserSchema(ma.Schema):
     timezone = fields.String()
     locale = fields.String()
     created_at = UTCDateTime()
+    active = fields.Boolean(metadata={"description": "false once an admin deactivated the account"})
+    status = fields.String(metadata={"description": "invited (no password chosen yet), active or deactivated"})
 
 
 class UserQueryArgsSchema(RequestSchema):
@@ -87,3 +90,10 @@ class ProfilePatchSchema(RequestSchema):
     locale = Locale()
     work_hours = fields.Nested(HoursSchema)
     quiet_hours = fields.Nested(HoursSchema, allow_none=True)
+
+
+class AdminResetSchema(ma.Schema):
+    """What an admin's password reset did."""
+
+    status = fields.String(metadata={"description": "mail_sent, or temporary_password when e-mail is disabled"})
+    temporary_password = fields.String(metadata={"description": "shown once; only when e-mail is disabled"})
