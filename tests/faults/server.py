@@ -151,6 +151,17 @@ class Server:
         assert status == 200, body
         return {"Authorization": f"Bearer {body['access_token']}"}
 
+    def create_user(self, admin: dict, email: str, role: str = "agent", password: str = PASSWORD) -> dict:
+        """An administrator creates the user with a temporary password; the owner chooses `password`, then signs in."""
+        temporary = "temporary-from-admin"
+        status, body, _ = self.request("POST", "/api/v1/users", {
+            "email": email, "name": email.split("@")[0].title(), "role": role, "password": temporary}, admin)
+        assert status == 201, body
+        status, body, _ = self.request("POST", "/api/v1/auth/password-change", {
+            "email": email, "password": temporary, "new_password": password})
+        assert status == 200, body
+        return self.login(email, password)
+
 
 def _port_open(port: int) -> bool:
     with socket.socket() as sock:

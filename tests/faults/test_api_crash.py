@@ -122,13 +122,7 @@ def test_acknowledged_diary_writes_survive_kill_9_of_a_worker_and_of_the_whole_a
     server.start()
     try:
         admin = server.login("admin@fault.test")
-        status, body, _ = server.request("POST", "/api/v1/users", {
-            "email": "agent@fault.test", "name": "Agent", "role": "agent", "password": "temporary-from-admin"}, admin)
-        assert status == 201, body
-        status, body, _ = server.request("POST", "/api/v1/auth/password-change", {
-            "email": "agent@fault.test", "password": "temporary-from-admin", "new_password": "correct horse battery"})
-        assert status == 200, body
-        agent = server.login("agent@fault.test")
+        agent = server.create_user(admin, "agent@fault.test")
 
         with Writers(server, agent) as writers:
             writers.wait_for_acks(40)

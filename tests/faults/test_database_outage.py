@@ -144,10 +144,7 @@ def _postgres_outage(tmp_path: Path) -> None:
         server = Server(env, tmp_path / "gunicorn.log")
         server.start()
         admin = server.login("admin@fault.test")
-        status, body, _ = server.request("POST", "/api/v1/users", {
-            "email": "agent@fault.test", "name": "Agent", "role": "agent", "password": PASSWORD}, admin)
-        assert status == 201, body
-        agent = server.login("agent@fault.test")
+        agent = server.create_user(admin, "agent@fault.test")
 
         with Load(server, agent) as load:
             time.sleep(0.5)
