@@ -81,7 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from api.counseling import my_counseling
     from api.diary import emotions
     from api.org import access_log, api_keys, auth, consents, me, teams, users
-    from api.prompts import devices, events, exercises
+    from api.prompts import devices, events, exercises, vapid
 
     api.register_blueprint(health.blp)
     resources = (
@@ -89,7 +89,7 @@ def register_blueprints(app: Flask) -> None:
         emotions, diary,
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
-        exercises, prompts, devices, events,
+        exercises, prompts, devices, events, vapid,
         trends,
         support,
     )

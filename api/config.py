@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wellbeing.core.crypto import generate_key
 from wellbeing.core.db import WAIT_LIMIT_ARG
+from wellbeing.prompts.channels.webpush import VapidSigner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,14 @@ def _dev_secrets(instance: Path) -> dict:
     with os.fdopen(fd, "w") as f:
         json.dump(values, f)
     return values
+
+
+def _dev_vapid_key(instance: Path) -> Path:
+    """The development instance's VAPID key, made once (like the other development secrets)."""
+    path = instance / "vapid-private.pem"
+    if not path.exists():
+        VapidSigner.generate(path)
+    return path
 
 
 class Config:
@@ -78,6 +87,7 @@ class Config:
         # How long a dispatcher holds a claimed prompt before another may retry it (it must outlast a delivery)
         self.PROMPT_CLAIM_LEASE_SECONDS = int(env.get("PROMPT_CLAIM_LEASE_SECONDS", "60"))
         self.PASSWORD_HASH_COST = env.get("PASSWORD_HASH_COST", "default")
+        self._push(env, instance, production)
 
         # The web console (/console): a signed HttpOnly session cookie; Secure is added on HTTPS requests, and always
         # in production (behind a proxy that was not declared in TRUST_PROXY the request may look like plain HTTP).
@@ -107,6 +117,29 @@ class Config:
         self.OPENAPI_JSON_PATH = "openapi.json"
         self.OPENAPI_SWAGGER_UI_PATH = "docs"
         self.OPENAPI_SWAGGER_UI_URL = "/docs-assets/"
+
+    def _push(self, env: dict[str, str], instance: Path, production: bool) -> None:
+        """Push delivery: the dispatcher's limits and each provider's settings (a provider left unset is off)."""
+        self.PUSH_DELIVERY_DEADLINE_SECONDS = float(env.get("PUSH_DELIVERY_DEADLINE_SECONDS", "10"))
+        self.PUSH_MAX_PER_USER_HOUR = int(env.get("PUSH_MAX_PER_USER_HOUR", "60"))
+        # Web Push: a VAPID key (PEM file path, PEM, or base64url raw key); development makes one in instance/
+        self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY") or None
+        if not self.VAPID_PRIVATE_KEY and not production:
+            self.VAPID_PRIVATE_KEY = str(_dev_vapid_key(instance))
+        self.VAPID_SUBJECT = env.get("VAPID_SUBJECT", "mailto:push@localhost")
+        self.FCM_CREDENTIALS_FILE = env.get("FCM_CREDENTIALS_FILE") or None
+        self.FCM_BASE_URL = env.get("FCM_BASE_URL", "https://fcm.googleapis.com").rstrip("/")
+        self.APNS_KEY_FILE = env.get("APNS_KEY_FILE") or None
+        self.APNS_KEY_ID = env.get("APNS_KEY_ID") or None
+        self.APNS_TEAM_ID = env.get("APNS_TEAM_ID") or None
+        self.APNS_TOPIC = env.get("APNS_TOPIC") or None
+        self.APNS_BASE_URL = env.get("APNS_BASE_URL", "https://api.push.apple.com").rstrip("/")
+        self.APNS_SANDBOX_BASE_URL = env.get("APNS_SANDBOX_BASE_URL", "https://api.sandbox.push.apple.com").rstrip("/")
+        # Extra certificate authorities to trust for the providers (staging, tests); the system's are always trusted
+        self.PUSH_CA_FILE = env.get("PUSH_CA_FILE") or None
+        self.JPUSH_APP_KEY = env.get("JPUSH_APP_KEY") or None
+        self.JPUSH_MASTER_SECRET = env.get("JPUSH_MASTER_SECRET") or None
+        self.JPUSH_BASE_URL = env.get("JPUSH_BASE_URL", "https://api.jpush.cn").rstrip("/")
 
     def as_dict(self) -> dict:
         """The settings as a mapping for ``app.config.update``."""

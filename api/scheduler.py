@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from api.core.keyring import keyring
 from api.org.mail import send_account_mail
+from api.prompts.push import push_channel
 from wellbeing.core.clock import utcnow
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.data_rights import purge_expired
 from wellbeing.core.db import db
 from wellbeing.risk.snapshots import refresh_diary_risk, refresh_stale_risk
-from wellbeing.prompts.dispatch import Channel, dispatch_due, expire_stale
+from wellbeing.prompts.dispatch import dispatch_due, expire_stale
 from wellbeing.prompts.planner import top_up_plans
 from wellbeing.prompts.reminders import plan_reminders
 from wellbeing.trends.release import release_job
@@ -44,8 +44,7 @@ class Job:
 def dispatch_prompts(session: Session, now: datetime) -> dict[str, int]:
     """Deliver due prompts through the app's channel settings."""
     lease = timedelta(seconds=current_app.config["PROMPT_CLAIM_LEASE_SECONDS"])
-    channel = Channel(keyring(), allow_private=current_app.config["ALLOW_PRIVATE_WEBHOOKS"])
-    return dispatch_due(session, now, channel, lease=lease)
+    return dispatch_due(session, now, push_channel(), lease=lease)
 
 
 JOBS: list[Job] = [

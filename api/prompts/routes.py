@@ -7,7 +7,7 @@ from flask_jwt_extended import current_user
 from api.core.auth import login_required
 from api.core.extensions import Blueprint
 from api.core.pagination import decode_cursor, page_body, page_schema
-from api.prompts.schemas import PromptQueryArgsSchema, PromptSchema, PromptSettingsSchema, SnoozeSchema
+from api.prompts.schemas import OpenedSchema, PromptQueryArgsSchema, PromptSchema, PromptSettingsSchema, SnoozeSchema
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.models import Prompt
@@ -82,6 +82,17 @@ class Snooze(MethodView):
     @blp.arguments(SnoozeSchema)
     @blp.response(200, PromptSchema)
     @blp.alt_response(409, description="The prompt's status does not allow this")
+    @blp.alt_response(429, description="The prompt was snoozed three times already")
     def post(self, body, prompt_id):
         """Snooze a sent prompt for 1-60 minutes: it comes back then, with a fresh validity"""
         return ledger.move_prompt(db.session, current_user.id, prompt_id, "snooze", utcnow(), body["minutes"])
+
+
+@blp.route("/prompts/<prompt_id>/opened")
+class Opened(MethodView):
+    @login_required("agent")
+    @blp.arguments(OpenedSchema)
+    @blp.response(200, PromptSchema)
+    def post(self, body, prompt_id):
+        """The phone showed the prompt (idempotent: the first report's time stays)"""
+        return ledger.mark_opened(db.session, current_user.id, prompt_id, body.get("device_id"), utcnow())

@@ -68,3 +68,11 @@ class PromptSchema(ma.Schema):
     dismissed_at = UTCDateTime()
     snoozed_at = UTCDateTime()
     expired_at = UTCDateTime()
+    opened_at = UTCDateTime(allow_none=True, metadata={"description": "when a phone first reported showing it"})
+    snoozes = fields.Integer(metadata={"description": "how often it was snoozed (at most 3)"})
+
+
+class OpenedSchema(RequestSchema):
+    """Which device showed the prompt (optional): the ledger records it per device."""
+
+    device_id = fields.String(validate=validate.Length(max=64))

@@ -1,6 +1,7 @@
 """The agent's prompt endpoints: exercises, settings, the inbox, ledger transitions, devices."""
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -185,9 +186,23 @@ def test_private_webhook_addresses_are_refused_unless_allowed(app, world):
     try:
         body = {"channel": "webhook", "url": "http://127.0.0.1:8080/hook", "secret": SECRET}
         problem = assert_problem(world.client.post(f"{API}/me/devices", json=body, headers=world.as_("agent")), 422)
-        assert "loopback" in problem["detail"]
+        assert problem["detail"] == "url: the address is not allowed." and problem["code"] == "webhook_url_refused"
         body["url"] = "http://10.1.2.3/hook"
-        assert "private" in assert_problem(
-            world.client.post(f"{API}/me/devices", json=body, headers=world.as_("agent")), 422)["detail"]
+        assert assert_problem(world.client.post(f"{API}/me/devices", json=body, headers=world.as_("agent")),
+                              422)["errors"]["json"] == {"url": ["the address is not allowed"]}
     finally:
         app.config["ALLOW_PRIVATE_WEBHOOKS"] = True
+
+
+def test_a_refused_address_never_says_what_an_internal_name_resolves_to(app, world, monkeypatch):
+    internal = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.20.30.40", 443))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: internal)
+    app.config["ALLOW_PRIVATE_WEBHOOKS"] = False
+    try:
+        body = {"channel": "webhook", "url": "https://billing.corp.internal/hook", "secret": SECRET}
+        response = world.client.post(f"{API}/me/devices", json=body, headers=world.as_("agent"))
+    finally:
+        app.config["ALLOW_PRIVATE_WEBHOOKS"] = True
+    assert_problem(response, 422)
+    text = response.get_data(as_text=True)
+    assert "10.20.30.40" not in text and "private" not in text and "not allowed" in text

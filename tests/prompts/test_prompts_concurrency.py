@@ -54,7 +54,8 @@ def test_two_concurrent_dispatchers_never_claim_the_same_prompt(app, world, sess
         def dispatcher():
             with app.app_context():
                 start.wait()
-                results.append(dispatch_due(db.session, MONDAY, Channel(keyring(), allow_private=True),
+                results.append(dispatch_due(db.session, MONDAY, Channel(keyring(), allow_private=True,
+                                                                           max_per_user_hour=10_000),
                                             batch_size=25))
                 db.session.remove()
 
@@ -71,7 +72,9 @@ def test_two_concurrent_dispatchers_never_claim_the_same_prompt(app, world, sess
 def _scheduler(app, database_url: str, tmp_path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "instance"),
            "SECRET_KEY": app.config["SECRET_KEY"], "DATA_KEYS": app.config["DATA_KEYS"],
-           "ALLOW_PRIVATE_WEBHOOKS": "1", "PROMPT_CLAIM_LEASE_SECONDS": "3", "PASSWORD_HASH_COST": "low"}
+           "ALLOW_PRIVATE_WEBHOOKS": "1", "PROMPT_CLAIM_LEASE_SECONDS": "3", "PASSWORD_HASH_COST": "low",
+           # Two agents get hundreds of prompts here: the hourly flood cap is not what this test is about
+           "PUSH_MAX_PER_USER_HOUR": "100000"}
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 

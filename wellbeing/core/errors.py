@@ -52,8 +52,8 @@ class Unauthorized(DomainError):
 class Throttled(DomainError):
     """Too many attempts; retry after the given number of seconds."""
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
         self.retry_after = retry_after
 
 

@@ -12,6 +12,7 @@ PROMPT_KINDS = ("breathing", "break", "questionnaire")
 PROMPT_SOURCES = ("schedule", "tough_calls")
 PROMPT_STATUSES = ("scheduled", "sent", "acknowledged", "completed", "snoozed", "dismissed", "expired")
 CALL_EVENT_KINDS = ("started", "ended")
+DEVICE_CHANNELS = ("webhook", "webpush", "fcm", "apns", "jpush")
 QUESTIONNAIRE_FIELDS = ("(kind = 'questionnaire' AND instrument_id IS NOT NULL AND exercise_id IS NULL) OR "
                         "(kind <> 'questionnaire' AND instrument_id IS NULL AND exercise_id IS NOT NULL)")
 
@@ -57,6 +58,9 @@ class Prompt(db.Model):
         Index("ix_prompts_live_next_attempt", "next_attempt_at",
               sqlite_where=text("status IN ('scheduled', 'snoozed')"),
               postgresql_where=text("status IN ('scheduled', 'snoozed')")),
+        # ... and at sent prompts one of whose devices still waits for a retry
+        Index("ix_prompts_redeliver_next_attempt", "next_attempt_at",
+              sqlite_where=text("redeliver"), postgresql_where=text("redeliver")),
     )
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
@@ -79,22 +83,42 @@ class Prompt(db.Model):
     dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     snoozed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first time a phone reported showing it (POST /me/prompts/{id}/opened)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Sent, but a device that failed for the moment is retried alone at next_attempt_at
+    redeliver: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Device(db.Model):
-    """A push target of one agent; the webhook secret is encrypted at rest, bound to the row's id."""
+    """A push target of one agent: a signed webhook, a Web Push subscription or an FCM, APNs or JPush token.
+
+    What addresses the device (the webhook secret, the Web Push keys, the token) is encrypted at rest, bound to the
+    row's id; `url` is the webhook URL or the Web Push endpoint (null for token channels), `hint` a masked form to
+    show. The two windows count test notifications and deliveries in the current hour (the flood caps).
+    """
 
     __tablename__ = "devices"
+    __table_args__ = (CheckConstraint(_one_of("channel", DEVICE_CHANNELS), name="channel_known"),)
 
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16), default="webhook")
-    url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str | None] = mapped_column(String(2000))
     secret_ciphertext: Mapped[str] = mapped_column(Text)
+    environment: Mapped[str | None] = mapped_column(String(16))
+    hint: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Consecutive permanent failures (4xx, refused URL); the device is disabled at the limit
     permanent_failures: Mapped[int] = mapped_column(Integer, default=0)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    tests_window_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tests_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sends_window_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sends_in_window: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -113,6 +137,8 @@ class PromptDelivery(db.Model):
     permanent: Mapped[bool] = mapped_column(Boolean, default=False)
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(200))
+    # When the phone reported showing it (per device: the ledger's delivered/opened step)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CallEvent(db.Model):

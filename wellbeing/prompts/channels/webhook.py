@@ -18,10 +18,15 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from wellbeing.core.clock import utcnow
+from wellbeing.prompts.channels.deadline import WATCHDOG
 
 SIGNATURE_HEADER = "X-Wellbeing-Signature"
 USER_AGENT = "wellbeing-webhook/1"
 DEFAULT_TIMEOUT = (3.0, 10.0)  # (connect, read) seconds
+DEFAULT_DEADLINE = 10.0  # seconds for a whole delivery, however the receiver trickles its answer
+MAX_ADDRESSES = 3  # addresses of one host tried per delivery
+# What a refused address is called wherever the agent may read it: never what the name resolved to
+ADDRESS_REFUSED = "the address is not allowed"
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=30)
 # A receiver may ask for a pause, but not park the queue for longer than this
@@ -59,6 +64,8 @@ class DeliveryResult:
     status: int | None = None
     error: str | None = None
     retry_after: timedelta | None = None
+    # The provider says the token or subscription no longer exists: the device is disabled at once
+    gone: bool = False
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -95,19 +102,14 @@ def deliver(
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     *,
     allow_private: bool = False,
+    deadline: float = DEFAULT_DEADLINE,
 ) -> DeliveryResult:
-    """POST the payload as signed JSON once, with (connect, read) timeouts and no redirects followed.
+    """POST the payload as signed JSON once, within `deadline` seconds overall, and no redirects followed.
 
     The URL is checked again here and the connection goes to the addresses that passed, so a
     DNS answer that changed since registration cannot point the request inward. A keep-alive connection
     left idle by an earlier delivery to one of those addresses is reused (no handshake per prompt).
     """
-    try:
-        target = check_url(url, allow_private)
-    except UnresolvableHostError as exc:
-        return DeliveryResult(ok=False, permanent=False, error=str(exc))
-    except WebhookURLError as exc:
-        return DeliveryResult(ok=False, permanent=True, error=str(exc))
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     headers = {
         "Content-Type": "application/json",
@@ -115,13 +117,41 @@ def deliver(
         "Idempotency-Key": idempotency_key,
         "User-Agent": USER_AGENT,
     }
+    reply = exchange(url, body, headers, timeout, deadline=deadline, allow_private=allow_private)
+    return reply if isinstance(reply, DeliveryResult) else classify(reply.status, reply.retry_after)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A receiver's answer: status, Retry-After as a delay, and the body when it was asked for (else b"")."""
+
+    status: int
+    retry_after: timedelta | None
+    body: bytes = b""
+
+
+def exchange(url: str, body: bytes, headers: dict[str, str], timeout: tuple[float, float] = DEFAULT_TIMEOUT, *,
+             deadline: float = DEFAULT_DEADLINE, allow_private: bool = False,
+             read_body: bool = False) -> "Reply | DeliveryResult":
+    """One POST to a checked URL within an overall deadline: the answer, or the failed attempt's result.
+
+    The push channels over HTTP/1.1 (Web Push, FCM, JPush) share this with the webhook: the same address
+    checks, pinned connections, keep-alive reuse and deadline.
+    """
     try:
-        status, retry_after = _post(target, body, headers, timeout)
+        target = check_url(url, allow_private)
+    except UnresolvableHostError as exc:
+        return DeliveryResult(ok=False, permanent=False, error=str(exc))
+    except WebhookURLError:
+        return DeliveryResult(ok=False, permanent=True, error=ADDRESS_REFUSED)
+    try:
+        return _post(target, body, headers, timeout, time.monotonic() + deadline, read_body)
+    except _DeadlineExceeded:
+        return DeliveryResult(ok=False, permanent=False, error="timed out: the delivery deadline passed")
     except TimeoutError:
         return DeliveryResult(ok=False, permanent=False, error="timed out")
     except (OSError, http.client.HTTPException) as exc:
         return DeliveryResult(ok=False, permanent=False, error=f"connection failed: {exc.__class__.__name__}")
-    return _classify(status, retry_after)
 
 
 def retry_delay(attempt: int, rand: Callable[[], float] = random.random) -> timedelta:
@@ -186,43 +216,74 @@ def _refusal(address: IPAddress, allow_private: bool) -> str | None:
     return None if allow_private or address.is_global else "private"
 
 
-def _post(
-    target: WebhookTarget, body: bytes, headers: dict[str, str], timeout: tuple[float, float]
-) -> tuple[int, timedelta | None]:
+class _DeadlineExceeded(Exception):
+    """The watchdog ended the delivery at its overall deadline."""
+
+
+def _post(target: WebhookTarget, body: bytes, headers: dict[str, str], timeout: tuple[float, float],
+          deadline: float, read_body: bool = False) -> Reply:
     connect_timeout, read_timeout = timeout
+    watch = WATCHDOG.watch(deadline, _Holder())
     connection = _IDLE.take(target)
     reused = connection is not None
-    if connection is None:
-        connection = _open(target, connect_timeout)
-    def exchange() -> http.client.HTTPResponse:
-        connection.sock.settimeout(read_timeout)
-        connection.request("POST", target.path, body=body, headers=headers)
-        return connection.getresponse()
-
     try:
+        if connection is None:
+            connection = _open(target, min(connect_timeout, watch.remaining()), watch.holder)
+        watch.holder.sock = connection.sock
+
+        def exchange() -> http.client.HTTPResponse:
+            connection.sock.settimeout(min(read_timeout, watch.remaining()))
+            connection.request("POST", target.path, body=body, headers=headers)
+            return connection.getresponse()
+
         try:
             response = exchange()
         except _STALE:
-            if not reused:
+            if not reused or watch.fired:
                 raise
             # The receiver closed the idle connection meanwhile: once more on a new one (at least once
             # holds, and the Idempotency-Key lets a receiver drop a repeat).
             connection.close()
-            connection = _open(target, connect_timeout)
+            connection = _open(target, min(connect_timeout, watch.remaining()), watch.holder)
+            watch.holder.sock = connection.sock
             response = exchange()
-        result = response.status, parse_retry_after(response.getheader("Retry-After"), utcnow())
-        if _drained(response, connection.sock):
+        reply = Reply(response.status, parse_retry_after(response.getheader("Retry-After"), utcnow()),
+                      _read_limited(response, connection.sock, watch) if read_body else b"")
+        reusable = read_body and response.isclosed() and not response.will_close or (
+            not read_body and _drained(response, connection.sock))
+        if not WATCHDOG.release(watch) and reusable:
             _IDLE.give(connection)
             connection = None
-        return result
+        return reply
+    except (OSError, http.client.HTTPException):
+        if WATCHDOG.release(watch):
+            raise _DeadlineExceeded() from None
+        raise
     finally:
+        WATCHDOG.release(watch)
         if connection is not None:
             connection.close()
 
 
-def _open(target: WebhookTarget, connect_timeout: float) -> "_PinnedHTTPConnection":
+class _Holder:
+    """What the watchdog shuts: the socket of the connection in use (set once it is open)."""
+
+    sock: socket.socket | None = None
+
+
+# A provider's answer is small (a message id, an error code); more is not read
+_BODY_MAX = 64 * 1024
+
+
+def _read_limited(response: http.client.HTTPResponse, sock: socket.socket, watch) -> bytes:
+    sock.settimeout(watch.remaining())
+    return response.read(_BODY_MAX)
+
+
+def _open(target: WebhookTarget, connect_timeout: float, holder: "_Holder") -> "_PinnedHTTPConnection":
     pinned = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = pinned(target, connect_timeout)
+    connection.holder = holder
     try:
         connection.connect()
     except BaseException:
@@ -325,7 +386,8 @@ class _IdleConnections:
 _IDLE = _IdleConnections()
 
 
-def _classify(status: int, retry_after: timedelta | None) -> DeliveryResult:
+def classify(status: int, retry_after: timedelta | None) -> DeliveryResult:
+    """A receiver's HTTP status as a result: 2xx ok, redirects and 4xx (but 408, 429) permanent, else retried."""
     if 200 <= status < 300:
         return DeliveryResult(ok=True, permanent=False, status=status)
     if 300 <= status < 400:
@@ -341,13 +403,16 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, target: WebhookTarget, connect_timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=connect_timeout)
         self.target = target
+        self.holder = _Holder()
         self.address: str | None = None  # the checked address this connection reached
 
     def connect(self) -> None:
         failure: OSError = OSError("no address to connect to")
-        for address in self.target.addresses:
+        # A name with many addresses (black holes among them) must not multiply the wait
+        for address in self.target.addresses[:MAX_ADDRESSES]:
             try:
                 self.sock = socket.create_connection((address, self.port), self.timeout)
+                self.holder.sock = self.sock
                 # http.client writes the headers and the body separately: on a reused connection Nagle's
                 # algorithm would hold the body until the receiver's delayed ACK (~40 ms a prompt).
                 self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

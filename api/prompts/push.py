@@ -1,0 +1,32 @@
+"""The app's push channel: the dispatcher's settings and provider clients, built once per process from the config."""
+from __future__ import annotations
+
+from flask import current_app
+
+from api.core.keyring import keyring
+from wellbeing.prompts.channels.webpush import VapidSigner
+from wellbeing.prompts.dispatch import Channel
+from wellbeing.prompts.providers import Providers
+
+
+def push_channel() -> Channel:
+    """The channel the scheduler and the test notifications deliver through (provider tokens cached across runs)."""
+    channel = current_app.extensions.get("wellbeing_push")
+    if channel is None:
+        config = current_app.config
+        channel = current_app.extensions["wellbeing_push"] = Channel(
+            keyring(), allow_private=config["ALLOW_PRIVATE_WEBHOOKS"], providers=_providers(config),
+            deadline=config["PUSH_DELIVERY_DEADLINE_SECONDS"], max_per_user_hour=config["PUSH_MAX_PER_USER_HOUR"])
+    return channel
+
+
+def vapid_signer() -> VapidSigner | None:
+    """The Web Push key, or None where Web Push is not configured."""
+    return push_channel().providers.webpush
+
+
+def _providers(config) -> Providers:
+    clients = {}
+    if config["VAPID_PRIVATE_KEY"]:
+        clients["webpush"] = VapidSigner.from_setting(config["VAPID_PRIVATE_KEY"], config["VAPID_SUBJECT"])
+    return Providers(**clients)
