@@ -7,6 +7,7 @@ import json
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,7 @@ class Receiver:
         self.keys: Counter[str] = Counter()
         self.bodies: list[dict] = []
         self.bad_signatures = 0
+        self.arrived: list[float] = []  # time.monotonic() of each accepted delivery
         self.delay = 0.0  # seconds each answer takes (a receiver with some latency)
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -71,6 +73,7 @@ class Receiver:
                     if not hmac.compare_digest(expected, self.headers.get("X-Wellbeing-Signature", "")):
                         receiver.bad_signatures += 1
                     receiver.keys[self.headers.get("Idempotency-Key", "")] += 1
+                    receiver.arrived.append(time.monotonic())
                     receiver.bodies.append(json.loads(body))
                 status = {"ok": 204, "fail": 500, "gone": 410}[receiver.mode]
                 self.send_response(status)

@@ -10,11 +10,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
+from api.core.keyring import keyring
 from api.prompts.push import push_channel
 from tests.prompts.helpers import API, MONDAY
 from wellbeing.core.db import db
 from wellbeing.models import Prompt
-from wellbeing.prompts.dispatch import dispatch_due
+from wellbeing.prompts.dispatch import Channel, dispatch_due
 
 
 def b64url(data: bytes) -> str:
@@ -66,9 +67,13 @@ def tough_prompt(session, world, key: str = "agent") -> Prompt:
     return prompt
 
 
-def dispatch(app, now, channel=None, **kwargs):
+def dispatch(app, now, settings: dict | None = None, **kwargs):
+    """One dispatcher run: the app's channel, or one with these `settings` (and the app's push providers)."""
     with app.app_context():
         try:
-            return dispatch_due(db.session, now, channel or push_channel(), **kwargs)
+            channel = push_channel()
+            if settings is not None:
+                channel = Channel(keyring(), **{"allow_private": True, "providers": channel.providers, **settings})
+            return dispatch_due(db.session, now, channel, **kwargs)
         finally:
             db.session.remove()

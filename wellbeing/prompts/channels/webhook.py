@@ -251,7 +251,10 @@ def _post(target: WebhookTarget, body: bytes, headers: dict[str, str], timeout: 
                       _read_limited(response, connection.sock, watch) if read_body else b"")
         reusable = read_body and response.isclosed() and not response.will_close or (
             not read_body and _drained(response, connection.sock))
-        if not WATCHDOG.release(watch) and reusable:
+        if WATCHDOG.release(watch):
+            # Cut off at the deadline: what was read may be a truncated answer that only looks complete
+            raise _DeadlineExceeded()
+        if reusable:
             _IDLE.give(connection)
             connection = None
         return reply
