@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import current_app
 
 from api.core.keyring import keyring
+from wellbeing.prompts.channels.fcm import FcmClient
+from wellbeing.prompts.channels.jpush import JPushClient
 from wellbeing.prompts.channels.webpush import VapidSigner
 from wellbeing.prompts.dispatch import Channel
 from wellbeing.prompts.providers import Providers
@@ -29,4 +31,8 @@ def _providers(config) -> Providers:
     clients = {}
     if config["VAPID_PRIVATE_KEY"]:
         clients["webpush"] = VapidSigner.from_setting(config["VAPID_PRIVATE_KEY"], config["VAPID_SUBJECT"])
+    if config["FCM_CREDENTIALS_FILE"]:
+        clients["fcm"] = FcmClient(config["FCM_CREDENTIALS_FILE"], config["FCM_BASE_URL"])
+    if config["JPUSH_APP_KEY"] and config["JPUSH_MASTER_SECRET"]:
+        clients["jpush"] = JPushClient(config["JPUSH_APP_KEY"], config["JPUSH_MASTER_SECRET"], config["JPUSH_BASE_URL"])
     return Providers(**clients)

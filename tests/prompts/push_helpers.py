@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 import os
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import time_machine
@@ -77,3 +79,16 @@ def dispatch(app, now, settings: dict | None = None, **kwargs):
             return dispatch_due(db.session, now, channel, **kwargs)
         finally:
             db.session.remove()
+
+
+@contextmanager
+def providers(app, **clients):
+    """The app's push channel with these provider clients for the duration (the test's local providers)."""
+    with app.app_context():
+        before = push_channel()
+        app.extensions["wellbeing_push"] = replace(before, providers=replace(before.providers, **clients),
+                                                   max_per_user_hour=10_000)
+    try:
+        yield
+    finally:
+        app.extensions["wellbeing_push"] = before

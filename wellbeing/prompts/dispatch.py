@@ -14,6 +14,7 @@ the agent's devices got the prompt is retried alone (``redeliver``) within the p
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from wellbeing.prompts.channels.webhook import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 from wellbeing.prompts.devices import DISABLE_AFTER, secret_aad
 from wellbeing.prompts.notification import prompt_message
 from wellbeing.prompts.providers import DeviceAddress, Providers
+
+log = logging.getLogger(__name__)
 
 LIVE = ("scheduled", "snoozed")
 LEASE = timedelta(seconds=60)
@@ -193,6 +196,7 @@ class _Run:
         try:
             return address, self.channel.deliver(address, prompt, message, prompt.valid_until - self.now)
         except Exception as exc:  # a provider's bug must not take the whole run down
+            log.exception("delivery to device %s failed", address.id)
             return address, DeliveryResult(ok=False, permanent=False, error=f"failed: {exc.__class__.__name__}")
 
     def finish(self, done: set[Future]) -> None:

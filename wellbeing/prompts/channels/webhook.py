@@ -248,7 +248,7 @@ def _post(target: WebhookTarget, body: bytes, headers: dict[str, str], timeout: 
             watch.holder.sock = connection.sock
             response = exchange()
         reply = Reply(response.status, parse_retry_after(response.getheader("Retry-After"), utcnow()),
-                      _read_limited(response, connection.sock, watch) if read_body else b"")
+                      _read_limited(response, watch) if read_body else b"")
         reusable = read_body and response.isclosed() and not response.will_close or (
             not read_body and _drained(response, connection.sock))
         if WATCHDOG.release(watch):
@@ -278,8 +278,12 @@ class _Holder:
 _BODY_MAX = 64 * 1024
 
 
-def _read_limited(response: http.client.HTTPResponse, sock: socket.socket, watch) -> bytes:
-    sock.settimeout(watch.remaining())
+def _read_limited(response: http.client.HTTPResponse, watch) -> bytes:
+    # The response's socket (a connection that will close has let go of it already; the response has not)
+    try:
+        watch.holder.sock.settimeout(watch.remaining())
+    except OSError:
+        pass
     return response.read(_BODY_MAX)
 
 
