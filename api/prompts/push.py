@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from api.core.keyring import keyring
+from wellbeing.prompts.channels.apns import ApnsClient
 from wellbeing.prompts.channels.fcm import FcmClient
 from wellbeing.prompts.channels.jpush import JPushClient
 from wellbeing.prompts.channels.webpush import VapidSigner
@@ -33,6 +34,10 @@ def _providers(config) -> Providers:
         clients["webpush"] = VapidSigner.from_setting(config["VAPID_PRIVATE_KEY"], config["VAPID_SUBJECT"])
     if config["FCM_CREDENTIALS_FILE"]:
         clients["fcm"] = FcmClient(config["FCM_CREDENTIALS_FILE"], config["FCM_BASE_URL"])
+    if all(config[name] for name in ("APNS_KEY_FILE", "APNS_KEY_ID", "APNS_TEAM_ID", "APNS_TOPIC")):
+        clients["apns"] = ApnsClient.from_files(config["APNS_KEY_FILE"], config["APNS_KEY_ID"], config["APNS_TEAM_ID"],
+                                                config["APNS_TOPIC"], config["APNS_BASE_URL"],
+                                                config["APNS_SANDBOX_BASE_URL"], config["PUSH_CA_FILE"])
     if config["JPUSH_APP_KEY"] and config["JPUSH_MASTER_SECRET"]:
         clients["jpush"] = JPushClient(config["JPUSH_APP_KEY"], config["JPUSH_MASTER_SECRET"], config["JPUSH_BASE_URL"])
     return Providers(**clients)

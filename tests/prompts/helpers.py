@@ -40,7 +40,8 @@ class _Server(ThreadingHTTPServer):
 
 class Receiver:
     """A real HTTP webhook receiver in a thread: `ok` (checks the signature), `fail` (500), `gone` (410),
-    `hang` (never answers until closed) or `reset` (drops the connection)."""
+    `hang` (never answers until closed) or `reset` (drops the connection); or `push`, a Web Push service that
+    counts each push by its Topic (the prompt id) and answers 201."""
 
     def __init__(self, mode: str = "ok", secret: str = SECRET) -> None:
         self.mode, self.secret = mode, secret
@@ -68,6 +69,14 @@ class Receiver:
                     return
                 if receiver.delay:
                     receiver.release.wait(receiver.delay)
+                if receiver.mode == "push":
+                    with receiver.lock:
+                        receiver.keys[self.headers.get("Topic", "")] += 1
+                        receiver.arrived.append(time.monotonic())
+                    self.send_response(201)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 expected = "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
                 with receiver.lock:
                     if not hmac.compare_digest(expected, self.headers.get("X-Wellbeing-Signature", "")):

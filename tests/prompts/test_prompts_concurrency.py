@@ -7,17 +7,19 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from api.core.keyring import keyring
+from api.prompts.push import push_channel
 from tests.conftest import now_utc
 from tests.prompts.helpers import API, MONDAY, SECRET, Receiver
+from tests.prompts.push_helpers import Browser
 from wellbeing.core.db import db, new_id
 from wellbeing.models import Prompt
-from wellbeing.prompts.dispatch import Channel, dispatch_due
+from wellbeing.prompts.dispatch import dispatch_due
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,20 +45,31 @@ def _many_prompts(app, world, due, count: int, valid=timedelta(minutes=10)) -> s
     return {row["id"] for row in rows}
 
 
+def _webpush(world, url: str, key: str) -> None:
+    body = {"channel": "webpush", "subscription": Browser().subscription(url)}
+    response = world.client.post(f"{API}/me/devices", json=body, headers=world.as_(key))
+    assert response.status_code == 201, response.json
+
+
+def _topics(ids) -> set[str]:
+    return {prompt_id.replace("-", "") for prompt_id in ids}
+
+
 def test_two_concurrent_dispatchers_never_claim_the_same_prompt(app, world, session):
-    with Receiver() as receiver:
+    with Receiver() as receiver, Receiver("push") as push_service:
         _device(world, receiver.url, "agent")
         _device(world, receiver.url, "agent2")
+        _webpush(world, push_service.url, "agent")  # a Web Push subscription in the mix
         ids = _many_prompts(app, world, MONDAY, 400)
+        agents = {row.id for row in session.execute(select(Prompt.id).where(Prompt.user_id == world.ids["agent"]))}
         start = threading.Barrier(2)
         results = []
 
         def dispatcher():
             with app.app_context():
                 start.wait()
-                results.append(dispatch_due(db.session, MONDAY, Channel(keyring(), allow_private=True,
-                                                                           max_per_user_hour=10_000),
-                                            batch_size=25))
+                channel = replace(push_channel(), allow_private=True, max_per_user_hour=10_000)
+                results.append(dispatch_due(db.session, MONDAY, channel, batch_size=25))
                 db.session.remove()
 
         threads = [threading.Thread(target=dispatcher) for _ in range(2)]
@@ -66,6 +79,7 @@ def test_two_concurrent_dispatchers_never_claim_the_same_prompt(app, world, sess
             thread.join(60)
     assert sum(r["claimed"] for r in results) == 400 and all(r["claimed"] > 0 for r in results)
     assert set(receiver.keys) == ids and set(receiver.keys.values()) == {1}
+    assert set(push_service.keys) == _topics(agents) and set(push_service.keys.values()) == {1}
     assert session.scalar(select(func.count()).where(Prompt.status == "sent")) == 400
 
 
@@ -90,11 +104,13 @@ def _wait(condition, seconds: float) -> bool:
 
 def test_a_scheduler_killed_mid_run_loses_no_prompt_and_repeats_only_with_the_same_key(
         app, world, session, database_url, tmp_path):
-    with Receiver() as receiver:
+    with Receiver() as receiver, Receiver("push") as push_service:
         receiver.delay = 0.02
         _device(world, receiver.url, "agent")
         _device(world, receiver.url, "agent2")
+        _webpush(world, push_service.url, "agent2")  # the scheduler encrypts with its own (development) VAPID key
         ids = _many_prompts(app, world, now_utc(), 600, valid=timedelta(hours=1))
+        agent2 = {row.id for row in session.execute(select(Prompt.id).where(Prompt.user_id == world.ids["agent2"]))}
         first = _scheduler(app, database_url, tmp_path)
         try:
             assert _wait(lambda: len(receiver.keys) >= 100, 60), "the first scheduler delivered nothing"
@@ -117,3 +133,4 @@ def test_a_scheduler_killed_mid_run_loses_no_prompt_and_repeats_only_with_the_sa
     repeated = {key for key, count in receiver.keys.items() if count > 1}
     # Only prompts in flight at the kill can repeat (at most one claimed batch), and each with its own key
     assert len(repeated) <= 200 and all(receiver.keys[key] == 2 for key in repeated)
+    assert set(push_service.keys) == _topics(agent2) and max(push_service.keys.values()) <= 2
