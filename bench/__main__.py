@@ -3,7 +3,7 @@
 
 Runs the harness's scenarios (bench/suite.py: single diary POST against a bare Flask endpoint and the raw driver,
 batch ingest, insights, the mixed phone workload, growth with the diary table's size) and the feature benchmarks
-(bench/prompts.py, bench/trends.py) on a throwaway SQLite database and/or a throwaway PostgreSQL database; prints
+(bench/prompts.py, bench/trends.py, bench/push.py) on a throwaway SQLite database and/or a throwaway PostgreSQL database; prints
 one markdown table, writes bench/results/<date>.json and rewrites docs/benchmarks.md.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bench.common import RESULTS, ROOT, fresh_database
 PG_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 FEATURES, NAMES = report.FEATURES, report.NAMES
 TRENDS_SIZE = {"small": "small", "default": "default", "large": "issue"}
+PUSH_PROMPTS = {"small": 1_000, "default": 2_000, "large": 10_000}
 
 
 def run_features(name: str, server_url: str | None, size: str) -> list[dict]:
@@ -30,6 +31,10 @@ def run_features(name: str, server_url: str | None, size: str) -> list[dict]:
         from bench import prompts
 
         rows = prompts.run(server_url or "sqlite://", size)
+    elif name == "push":
+        from bench import push
+
+        return push.run(server_url or "sqlite://", PUSH_PROMPTS[size])  # rows already name the database
     else:
         from bench import trends
 

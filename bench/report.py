@@ -10,7 +10,7 @@ from bench.common import ROOT
 from bench.suite import SCENARIOS
 
 DOC = ROOT / "docs" / "benchmarks.md"
-FEATURES = ("prompts", "trends")  # the feature benchmarks whose run() the harness calls
+FEATURES = ("prompts", "trends", "push")  # the feature benchmarks whose run() the harness calls
 NAMES = tuple(SCENARIOS) + FEATURES
 
 
