@@ -8,7 +8,9 @@ from tests.helpers import assert_problem
 PUBLIC = {("/api/v1/auth/token", "post"), ("/healthz", "get"), ("/readyz", "get"),
           # Account recovery: the caller proves who they are with a password or a mailed one-time link.
           ("/api/v1/auth/password-change", "post"), ("/api/v1/auth/password-reset", "post"),
-          ("/api/v1/auth/password-reset/confirm", "post"), ("/api/v1/auth/invitations/accept", "post")}
+          ("/api/v1/auth/password-reset/confirm", "post"), ("/api/v1/auth/invitations/accept", "post"),
+          # A public key: a browser or PWA subscribes to Web Push with it before anyone signs in.
+          ("/api/v1/push/vapid-public-key", "get")}
 
 
 def test_healthz_and_readyz(client):
