@@ -25,7 +25,7 @@ from sqlalchemy import Boolean, Integer, String, and_, bindparam, case, exists, 
 from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
-from wellbeing.core.db import UTCDateTime, write_intent
+from wellbeing.core.db import UTCDateTime, new_id, write_intent
 from wellbeing.models import Device, Prompt, PromptDelivery, PromptSettings, User
 from wellbeing.prompts.channels.webhook import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, DeliveryResult, deliver, retry_delay
 from wellbeing.prompts.devices import DISABLE_AFTER, secret_aad
@@ -63,7 +63,7 @@ class Channel:
         """One attempt to one device: the webhook gets the prompt JSON, a push channel the notification."""
         if address.channel == "webhook":
             return self.send(address.url, address.secret, payload(prompt) if prompt else message,
-                             message.get("prompt_id") or f"test-{address.id}", self.timeout,
+                             message.get("prompt_id") or f"test-{new_id()}", self.timeout,
                              allow_private=self.allow_private, deadline=self.deadline)
         return self.providers.send(address, message, ttl, timeout=self.timeout, deadline=self.deadline,
                                    allow_private=self.allow_private)
