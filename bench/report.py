@@ -70,6 +70,28 @@ def _num(value) -> str:
     return str(value)
 
 
+def runs_markdown(runs: list[dict]) -> str:
+    """The rows with a target, one column per run: value (ratio when there is a baseline) and whether it was met."""
+    keyed: dict[tuple[str, str], dict] = {}
+    for n, run in enumerate(runs):
+        for r in run["rows"]:
+            if r.get("target") is None:
+                continue
+            scenario = r["scenario"]
+            # The paced rate and the mix's rate differ per run: one line per metric, whatever the rate.
+            metric = r["metric"].split(" (")[0] if r["metric"].startswith("p99 at 70% of peak") else r["metric"]
+            scenario = scenario.split(",")[0] + f" ({scenario.rsplit('(', 1)[1]}" if scenario.startswith("mixed") else scenario
+            line = keyed.setdefault((scenario, metric), {"target": r["target"], "cells": [""] * len(runs)})
+            shown = _num(r["value"]) + (f" ({_num(r['ratio'])})" if r.get("ratio") is not None else "")
+            line["cells"][n] = f"{shown} {'yes' if r['met'] else '**NO**'}"
+    header = ["scenario", "metric", "target"] + [f"run {n + 1} ({run['started'][11:]} UTC, load "
+                                                 f"{run['load_average_at_start'][0]})" for n, run in enumerate(runs)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for (scenario, metric), line in keyed.items():
+        lines.append("| " + " | ".join([scenario, metric, line["target"], *line["cells"]]) + " |")
+    return "\n".join(lines)
+
+
 def write_doc(document: dict, command: str) -> None:
     m = document["machine"]
     lines = [
@@ -90,7 +112,14 @@ def write_doc(document: dict, command: str) -> None:
         "fixed-rate Python sender in its own process (latency at 70% of peak, open loop, measured from each "
         "request's scheduled send time)",
         "",
-        "## Results",
+    ]
+    if document.get("runs"):
+        lines += [f"## Targets, {len(document['runs'])} consecutive runs", "",
+                  "Value, then in brackets the ratio to the baseline measured in the same run (see the full table "
+                  "below for the baselines); load average (1 min) at each run's start.", "",
+                  runs_markdown(document["runs"]), ""]
+    lines += [
+        "## Results" + (" (the last run)" if document.get("runs") else ""),
         "",
         markdown(document["rows"]),
         "",

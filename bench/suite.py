@@ -28,10 +28,16 @@ SIZES = {
     "large": {"peak_seconds": 15, "paced_seconds": 30, "batches": 20, "insight_calls": 1000, "mixed_seconds": 600,
               "agents": 100, "growth": (100_000, 1_000_000, 10_000_000), "growth_calls": 300, "growth_seconds": 8},
 }
+# Open loop as phones send: each request on a new connection (BENCH_PHONE_CONNECTIONS=0: 32 kept-alive ones).
+PHONE_CONNECTIONS = os.environ.get("BENCH_PHONE_CONNECTIONS", "1") == "1"
+PACED_CONNECTIONS = int(os.environ.get("BENCH_PACED_CONNECTIONS", "32"))  # the open-loop sender's connections
 CONNECTIONS = 8  # closed-loop concurrency: the server's 2 workers x 4 threads, and the raw driver's thread count
 # Prompts to acknowledge are seeded before the mix's peak is known: enough for this rate (req/s).
 MIXED_RATE_CEILING = 400
 MIX = (("diary", 0.55), ("ack", 0.30), ("insights", 0.10), ("assessment", 0.05))
+# Of the insights, this share is the agent with a year of entries asking for the year (issue 23: p99 < 30 ms on
+# PostgreSQL during the mix); the rest are phone agents' 30 days.
+YEAR_SHARE = 0.5
 JSON = {"Content-Type": "application/json"}
 NOTE = "Long queue, two complaints."
 # wrk's body for POST /diary: "@ID@" becomes a fresh UUID per request (the entry is stored, tags and note too).
@@ -149,14 +155,24 @@ def bench_single_post(ctx: Context) -> list[dict]:
             profiling.finish_profile(ctx, profiler)
     ctx.peaks["single"] = single.rate
     rate = 0.7 * single.rate
-    paced = loadgen.paced(ctx.server.address, _DiaryRequests(auth, _diary_template()), rate, s["paced_seconds"])
+    load_before = os.getloadavg()[0]
+    paced = loadgen.paced(ctx.server.address, _DiaryRequests(auth, _diary_template()), rate, s["paced_seconds"],
+                          connections=PACED_CONNECTIONS, midway=ctx.server.connections_per_worker,
+                          fresh_connections=PHONE_CONNECTIONS)
     name = ctx.scenario("POST /diary")
+    why = loadgen.diagnose(paced)
+    ctx.notes.append(f"{name} at 70% of peak: p99 {paced.p(99):.1f} ms; sender's send lag p99 {why.get('send_lag_p99_ms')} ms; "
+                     f"{why.get('slow')} of {why.get('requests')} requests over 50 ms, in {why.get('slow_seconds')} of "
+                     f"{why.get('run_seconds')} s (worst second {why.get('worst_second')}); keep-alive connections per "
+                     f"worker midway {sorted((paced.midway or {}).values())}; load average {load_before:.1f} -> "
+                     f"{os.getloadavg()[0]:.1f}")
     errors = single.errors + paced.errors
+    share = 0.25 if ctx.label == "postgresql" else 0.20  # issue 23: SQLite has one writer at a time
     if paced.error_samples:
         ctx.notes.append(f"{name} at 70% of peak: errors {dict(paced.error_samples)}")
     return [
         row(name, f"peak throughput ({single.tool}, {CONNECTIONS} conns)", single.rate, "req/s",
-            "(a) bare Flask POST /echo", base.rate, ">= 25% of (a)", single.rate >= 0.25 * base.rate),
+            "(a) bare Flask POST /echo", base.rate, f">= {share:.0%} of (a)", single.rate >= share * base.rate),
         row(name, "peak throughput vs raw insert", single.rate, "req/s",
             f"(b) raw {_driver(ctx)} insert+commit, {CONNECTIONS} threads", raw_rate, ">= 60% of (b)",
             single.rate >= 0.6 * raw_rate),
@@ -214,8 +230,9 @@ def bench_insights(ctx: Context) -> list[dict]:
 class _MixedRequests:
     """A phone's traffic: mostly diary posts and prompt acknowledgements, some insights and assessments."""
 
-    def __init__(self, ctx: Context, tokens: dict[str, str]):
+    def __init__(self, ctx: Context, tokens: dict[str, str], reader: str):
         self.tokens = tokens
+        self.reader = JSON | {"Authorization": f"Bearer {reader}"}
         self.prompts = {user: list(ids) for user, ids in ctx.people["prompts"].items()}
         self.users = sorted(tokens)
         self.template = _diary_template()
@@ -233,6 +250,8 @@ class _MixedRequests:
             return "diary", "POST", "/api/v1/diary", body, auth, (201,)
         if prompt:
             return "ack", "POST", f"/api/v1/me/prompts/{prompt}/ack", b"", auth, (200,)
+        if roll < MIX[0][1] + MIX[1][1] + MIX[2][1] * YEAR_SHARE:
+            return "insights_year", "GET", "/api/v1/diary/insights?days=365", None, self.reader, (200,)
         if roll < MIX[0][1] + MIX[1][1] + MIX[2][1]:
             return "insights", "GET", "/api/v1/diary/insights?days=30", None, auth, (200,)
         body = json.dumps({"id": str(uuid.uuid4()), "instrument": "burnout1", "answers": {"1": n % 5 + 1}}).encode()
@@ -246,16 +265,17 @@ def bench_mixed(ctx: Context) -> list[dict]:
     s = ctx.settings
     phones = [f"phone{n}" for n in range(s["agents"])]
     tokens = {ctx.people[p]: _token(ctx.server.address, f"{p}@bench.test") for p in phones}
-    probe = loadgen.paced(ctx.server.address, _MixedRequests(ctx, tokens), None, s["peak_seconds"],
+    reader = _token(ctx.server.address, "reader@bench.test")
+    probe = loadgen.paced(ctx.server.address, _MixedRequests(ctx, tokens, reader), None, s["peak_seconds"],
                           connections=CONNECTIONS)
     # The probe acknowledged some prompts: the paced run starts from the ones left.
-    mix = _MixedRequests(ctx, tokens)
+    mix = _MixedRequests(ctx, tokens, reader)
     used = probe.sent + 64
     for user in mix.users:
         del mix.prompts[user][-(used // len(mix.users) + 4):]
     rate = 0.7 * probe.rate
     paced = loadgen.paced(ctx.server.address, mix, rate, s["mixed_seconds"], warmup=3.0, connections=48,
-                          sample_rss=ctx.server.worker_rss_kib, rss_every=5.0)
+                          sample_rss=ctx.server.worker_rss_kib, rss_every=5.0, fresh_connections=PHONE_CONNECTIONS)
     first, last = paced.rss_kib[0][1], paced.rss_kib[-1][1]
     growth = max(((last[pid] - first[pid]) / first[pid] * 100 for pid in first if pid in last), default=float("nan"))
     name = ctx.scenario(f"mixed phone workload, {s['mixed_seconds']} s at {rate:.0f} req/s (70% of peak)")
@@ -268,6 +288,14 @@ def bench_mixed(ctx: Context) -> list[dict]:
             row(name, "p99 latency, all requests", paced.p(99), "ms", target="< 100 ms", met=paced.p(99) < 100)]
     rows += [row(name, f"p99 latency, {kind}", paced.p(99, kind), "ms") for kind, _ in MIX
              if paced.latencies_ms.get(kind)]
+    if paced.latencies_ms.get("insights_year"):
+        year = paced.p(99, "insights_year")
+        rows.append(row(name, f"p99 latency, insights for a year ({ctx.people['history']} entries)", year, "ms",
+                        **({"target": "< 30 ms", "met": year < 30} if ctx.label == "postgresql" else {})))
+    why = loadgen.diagnose(paced, 100.0)
+    ctx.notes.append(f"{name}: sender's send lag p99 {why.get('send_lag_p99_ms')} ms; {why.get('slow')} of "
+                     f"{why.get('requests')} requests over 100 ms, in {why.get('slow_seconds')} of "
+                     f"{why.get('run_seconds')} s (worst second {why.get('worst_second')})")
     rows.append(row(name, "API worker RSS growth (max over workers)", growth, "%",
                     "RSS after warm-up, MiB", max(first.values()) / 1024, "< 10%", growth < 10))
     return rows
