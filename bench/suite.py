@@ -346,10 +346,51 @@ def bench_growth(ctx: Context) -> list[dict]:
     return rows
 
 
+def bench_cpu(ctx: Context) -> list[dict]:
+    """CPU time per request inside the process (Flask's test client: no server, no network, no other process):
+    the bare endpoint against POST /diary and GET /diary/insights. Unlike throughput, CPU seconds do not depend on
+    what else the machine runs, so this is the ratio to read on a shared machine."""
+    from api import create_app
+    from bench.baseline_app import app as bare
+
+    app = create_app()
+    client, echo = app.test_client(), bare.test_client()
+    writer = {"Authorization": _auth(ctx, "writer")["Authorization"]}
+    reader = {"Authorization": _auth(ctx, "reader")["Authorization"]}
+    template = _diary_template()
+
+    def per_request(send, n: int) -> float:
+        for _ in range(20):
+            send()
+        began = time.process_time()
+        for _ in range(n):
+            send()
+        return (time.process_time() - began) / n * 1000
+
+    def post_echo():
+        assert echo.post("/echo", data=template, content_type="application/json").status_code == 201
+
+    def post_diary():
+        body = template.replace(loadgen.ID_PLACEHOLDER, str(uuid.uuid4()))
+        assert client.post("/api/v1/diary", data=body, content_type="application/json", headers=writer).status_code == 201
+
+    def get_insights():
+        assert client.get("/api/v1/diary/insights?days=365", headers=reader).status_code == 200
+
+    bare_ms, diary_ms, insights_ms = per_request(post_echo, 1000), per_request(post_diary, 1000), per_request(
+        get_insights, 100)
+    name = ctx.scenario("CPU per request, in-process (Flask test client)")
+    share = 0.25 if ctx.label == "postgresql" else 0.20
+    return [row(name, "POST /diary", diary_ms, "ms CPU", "bare Flask POST /echo", bare_ms),
+            row(name, "bare endpoint / POST /diary (the throughput ratio CPU allows)", bare_ms / diary_ms, "ratio",
+                target=f">= {share:.0%}", met=bare_ms / diary_ms >= share),
+            row(name, f"GET /diary/insights?days=365 ({ctx.people['history']} entries)", insights_ms, "ms CPU")]
+
+
 # ------------------------------------------------------------------------------------------------------- the run
 
 SCENARIOS = {"single": bench_single_post, "batch": bench_batch, "insights": bench_insights, "mixed": bench_mixed,
-             "growth": bench_growth}
+             "growth": bench_growth, "cpu": bench_cpu}
 
 
 def run(database_url: str | None, size: str = "default", only: set[str] | None = None, profile: bool = False,
