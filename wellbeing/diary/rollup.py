@@ -226,8 +226,12 @@ def window_sums(session: Session, user_id: str, tz: ZoneInfo, start: datetime, e
             daily[day] = [int(v) for v in values]
         else:
             totals[(dimension, key)] = [int(v) for v in values]
-    near_ends = and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end,
-                     or_(DiaryEntry.occurred_at < start + _EDGE, DiaryEntry.occurred_at > end - _EDGE))
+    # Two index ranges (user_id, occurred_at), one per end: each reads about a day of entries.
+    near_ends = or_(
+        and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at >= start,
+             DiaryEntry.occurred_at < min(start + _EDGE, end)),
+        and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at > max(end - _EDGE, start),
+             DiaryEntry.occurred_at <= end))
     for _, occurred_at, emotion, valence, intensity, stress, tags in _raw(session, near_ends).values():
         if local_day(occurred_at, tz) not in (first, last):
             continue  # a whole day: already in the roll-up
