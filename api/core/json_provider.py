@@ -13,21 +13,26 @@ OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUG
 
 
 class OrjsonProvider(DefaultJSONProvider):
-    """DefaultJSONProvider with orjson for compact dumps and for loads; anything else falls back to json."""
+    """DefaultJSONProvider with orjson for compact dumps (responses).
+
+    What orjson refuses and the standard library takes (integers beyond 64 bits, lone surrogates, options such as
+    indent) goes to the standard library, so the answers stay exactly those of Flask's provider; only the common
+    case is faster. Parsing stays with the standard library (orjson reads integers beyond 64 bits as floats)."""
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
-        if set(kwargs) - {"separators"}:  # indent, a custom default, ...: the standard library's options
-            return super().dumps(obj, **kwargs)
-        return orjson.dumps(obj, default=_default, option=OPTIONS).decode()
-
-    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
-        if kwargs:
-            return super().loads(s, **kwargs)
-        return orjson.loads(s)
+        if not set(kwargs) - {"separators"}:
+            try:
+                return orjson.dumps(obj, default=_default, option=OPTIONS).decode()
+            except TypeError:  # orjson.JSONEncodeError is a TypeError
+                pass
+        return super().dumps(obj, **kwargs)
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         if (self.compact is None and self._app.debug) or self.compact is False:
             return super().response(*args, **kwargs)
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(orjson.dumps(obj, default=_default, option=OPTIONS) + b"\n",
-                                        mimetype=self.mimetype)
+        try:
+            body = orjson.dumps(obj, default=_default, option=OPTIONS) + b"\n"
+        except TypeError:
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body, mimetype=self.mimetype)
