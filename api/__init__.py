@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api.config import Config
 from api.core.errors import problem, register_error_handlers
 from api.core.extensions import api, jwt, limiter, migrate
+from api.core.json_provider import OrjsonProvider
 from api.core import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
 from api.core import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
 from wellbeing import reactions  # noqa: F401  (importing registers the cross-feature reactions)
@@ -29,6 +30,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     """Build the app from the environment (or a given Config), with optional setting overrides."""
     config = config or Config()
     app = Flask(__name__, instance_path=config.INSTANCE_PATH)
+    app.json = OrjsonProvider(app)
     app.config.update(config.as_dict())
     app.config.update(overrides)
     configure_logging(app)

@@ -1,4 +1,4 @@
-"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | scheduler | release | generate-data-key | rotate-keys``."""
+"""Command-line entry points: ``flask --app wsgi bootstrap | seed-demo | scheduler | release | generate-data-key | rotate-keys | diary-rollup``."""
 from __future__ import annotations
 
 import click
@@ -87,3 +87,33 @@ def register(app: Flask) -> None:
         click.echo(f"Primary key: {keyring().primary}")
         for column, count in counts.items():
             click.echo(f"  {column:<40} {count} re-encrypted")
+
+    @app.cli.group("diary-rollup")
+    def diary_rollup() -> None:
+        """The diary's daily roll-up (insights read it): rebuild it from the entries, or check it against them."""
+
+    @diary_rollup.command("rebuild")
+    @click.option("--user", "user_ids", multiple=True, help="Only this user id (repeatable); default: everyone")
+    def rebuild_rollup(user_ids: tuple[str, ...]) -> None:
+        """Recompute the roll-up from the stored entries, in each agent's current time zone."""
+        from wellbeing.core.db import write_intent
+        from wellbeing.diary import rollup
+
+        with write_intent():
+            written = rollup.rebuild(db.session, list(user_ids) or None)
+            db.session.commit()
+        click.echo(f"Rebuilt the diary roll-up: {written} rows")
+
+    @diary_rollup.command("check")
+    @click.option("--user", "user_ids", multiple=True, help="Only this user id (repeatable); default: everyone")
+    def check_rollup(user_ids: tuple[str, ...]) -> None:
+        """Compare the roll-up with the entries; exit status 1 when a user's rows differ."""
+        from wellbeing.diary import rollup
+
+        found = rollup.mismatches(db.session, list(user_ids) or None)
+        for user_id, rows in found.items():
+            click.echo(f"  {user_id}: {rows} row(s) differ")
+        if found:
+            raise click.ClickException(f"{len(found)} user(s) with a roll-up that differs from their entries "
+                                       "(run: flask diary-rollup rebuild)")
+        click.echo("The diary roll-up matches the entries")

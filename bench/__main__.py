@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="py-spy flame graph of the single-POST peak")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--doc-from", metavar="JSON", help="only rewrite docs/benchmarks.md from a results file")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="run everything N times in a row; the doc gets the targets of every run side by side")
     args = parser.parse_args(argv)
     if args.doc_from:
         document = json.loads(open(args.doc_from).read())
@@ -68,6 +70,26 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown --only names: {', '.join(sorted(unknown))}; known: {', '.join(NAMES)}")
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    documents = []
+    for run in range(args.runs):
+        if args.runs > 1:
+            print(f"=== run {run + 1} of {args.runs}", flush=True)
+        documents.append(run_once(args, only, databases, argv))
+    if args.runs > 1:
+        documents[-1]["runs"] = [{"started": d["started"], "load_average_at_start": d["machine"]["load_average_at_start"],
+                                  "rows": d["rows"], "notes": d["notes"]} for d in documents]
+        print()
+        print(report.runs_markdown(documents[-1]["runs"]))
+        path = RESULTS / f"{documents[-1]['date']}-runs.json"
+        path.write_text(json.dumps(documents[-1], indent=2, default=str) + "\n")
+        print(f"written: {path.relative_to(ROOT)}")
+    if not args.no_doc:
+        report.write_doc(documents[-1], documents[-1]["command"])
+        print(f"written: {report.DOC.relative_to(ROOT)}")
+    return 0
+
+
+def run_once(args, only: set[str], databases: list[str], argv) -> dict:
     started = datetime.now(timezone.utc)
     began = time.monotonic()
     document = {"date": date.today().isoformat(), "started": started.strftime("%Y-%m-%d %H:%M"), "size": args.size,
@@ -94,10 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     path = RESULTS / f"{document['date']}.json"
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
     print(f"written: {path.relative_to(ROOT)}")
-    if not args.no_doc:
-        report.write_doc(document, document["command"])
-        print(f"written: {report.DOC.relative_to(ROOT)}")
-    return 0
+    return document
 
 
 if __name__ == "__main__":

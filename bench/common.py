@@ -24,7 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 # The same server settings for the product and its baseline (those of `make run`).
-GUNICORN = ["--worker-class", "gthread", "--workers", "2", "--threads", "4", "--log-level", "warning"]
+# BENCH_WORKERS / BENCH_THREADS / BENCH_KEEPALIVE override them to measure other settings (docs/benchmarks.md).
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
+THREADS = os.environ.get("BENCH_THREADS", "4")
+GUNICORN = ["--worker-class", "gthread", "--workers", WORKERS, "--threads", THREADS, "--log-level", "warning",
+            *(["--keep-alive", os.environ["BENCH_KEEPALIVE"]] if os.environ.get("BENCH_KEEPALIVE") else [])]
 
 
 @contextlib.contextmanager
@@ -71,6 +75,23 @@ class Server:
             if int(fields[1]) == self.pid:
                 pids.append(int(stat.parent.name))
         return sorted(pids)
+
+    def connections_per_worker(self) -> dict[int, int]:
+        """Established client connections held by each worker (from `ss`): keep-alive connections stay with the
+        worker that accepted them, so an uneven split queues requests on one worker while the other idles."""
+        import re
+
+        port = self.address.rsplit(":", 1)[1]
+        try:
+            out = subprocess.run(["ss", "-tnpH", "state", "established", "sport", "=", f":{port}"],
+                                 capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return {}
+        counts = {pid: 0 for pid in self.worker_pids()}
+        for pid in re.findall(r"pid=(\d+)", out):
+            if int(pid) in counts:
+                counts[int(pid)] += 1
+        return counts
 
     def worker_rss_kib(self) -> dict[int, int]:
         """VmRSS of each worker, in KiB (from /proc/<pid>/status)."""

@@ -95,6 +95,9 @@ def _year_of_entries(session, user_id: str, now: datetime, ring, count: int = 3_
             tags += [{"entry_id": entry_id, "kind": kind, "key": key, "position": n} for n, key in enumerate(keys)]
     session.execute(insert(DiaryEntry), entries)
     session.execute(insert(DiaryTag), tags)
+    from wellbeing.diary import rollup
+
+    rollup.rebuild(session, [user_id])  # bulk-loaded rows bypass the write paths that keep the roll-up
     session.commit()
     return count
 

@@ -152,6 +152,8 @@ class Paced:
     latencies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     error_samples: Counter = field(default_factory=Counter)
     rss_kib: list[tuple[float, dict[int, int]]] = field(default_factory=list)
+    timeline: list[tuple[float, float, float]] = field(default_factory=list)  # (due s, send lag ms, latency ms)
+    midway: object = None  # what `midway` returned halfway through the run
 
     @property
     def rate(self) -> float:
@@ -165,7 +167,7 @@ class Paced:
 
 
 def _sender(address: str, make: Callable[[int], Request], rate: float | None, seconds: float, warmup: float,
-            connections: int, queue) -> None:
+            connections: int, queue, fresh_connections: bool = False) -> None:
     """Child process: send at `rate` requests/s (or back to back when None); put the results on `queue`."""
     host, port = address.split(":")
     lock = threading.Lock()
@@ -173,7 +175,7 @@ def _sender(address: str, make: Callable[[int], Request], rate: float | None, se
     began = time.monotonic() + 0.2
     measure_from = began + warmup
     stop_at = measure_from + seconds
-    result = {"sent": 0, "errors": 0, "latencies": defaultdict(list), "samples": Counter()}
+    result = {"sent": 0, "errors": 0, "latencies": defaultdict(list), "samples": Counter(), "timeline": []}
 
     def worker() -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -188,6 +190,7 @@ def _sender(address: str, make: Callable[[int], Request], rate: float | None, se
             if delay > 0:
                 time.sleep(delay)
             kind, method, path, body, headers, expect = make(n)
+            sent_at = time.monotonic()
             try:
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
@@ -198,11 +201,18 @@ def _sender(address: str, make: Callable[[int], Request], rate: float | None, se
                 conn = http.client.HTTPConnection(host, int(port), timeout=30)
                 status = type(exc).__name__
             ended = time.monotonic()
+            if fresh_connections:  # a phone's request after minutes of quiet: a new connection, as in service
+                conn.close()
+                conn = http.client.HTTPConnection(host, int(port), timeout=30)
             if scheduled < measure_from:
                 continue
             with lock:
                 result["sent"] += 1
                 result["latencies"][kind].append((ended - scheduled) * 1000)
+                # When it was due (s into the run), how late the sender sent it, and its latency (ms): a server
+                # stall shows as slow requests bunched in time, a late sender as a send lag.
+                result["timeline"].append((scheduled - measure_from, (sent_at - scheduled) * 1000,
+                                           (ended - scheduled) * 1000))
                 if status not in expect:
                     result["errors"] += 1
                     result["samples"][f"{kind} {status}"] += 1
@@ -219,13 +229,15 @@ def _sender(address: str, make: Callable[[int], Request], rate: float | None, se
 
 def paced(address: str, make: Callable[[int], Request], rate: float | None, seconds: float, warmup: float = 2.0,
           connections: int = 32, sample_rss: Callable[[], dict[int, int]] | None = None,
-          rss_every: float = 5.0) -> Paced:
+          rss_every: float = 5.0, midway: Callable[[], object] | None = None,
+          fresh_connections: bool = False) -> Paced:
     """Send `make(n)` requests at a fixed `rate` per second (open loop), or back to back over `connections`
     keep-alive connections when `rate` is None (closed loop), from a separate process. `make` must be picklable
     (a module-level function or a functools.partial of one). Worker RSS is sampled every `rss_every` s."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    child = context.Process(target=_sender, args=(address, make, rate, seconds, warmup, connections, queue))
+    child = context.Process(target=_sender, args=(address, make, rate, seconds, warmup, connections, queue,
+                                                  fresh_connections))
     result = Paced(seconds, rate)
     started = time.monotonic()
     child.start()
@@ -237,9 +249,28 @@ def paced(address: str, make: Callable[[int], Request], rate: float | None, seco
             result.rss_kib.append((time.monotonic() - started, sample_rss()))
             time.sleep(max(0.0, min(rss_every, end - time.monotonic())))
         result.rss_kib.append((time.monotonic() - started, sample_rss()))
+    elif midway:
+        time.sleep(0.2 + warmup + seconds / 2)
+        result.midway = midway()
     data = queue.get(timeout=seconds + warmup + 120)
     child.join(30)
     result.sent, result.errors = data["sent"], data["errors"]
     result.latencies_ms.update(data["latencies"])
     result.error_samples.update(data["samples"])
+    result.timeline = sorted(data["timeline"])
     return result
+
+
+def diagnose(paced_run: Paced, slow_ms: float = 50.0) -> dict:
+    """Where an open-loop tail comes from: the sender's own lateness, and whether slow requests bunch in time
+    (a stall of the server or the machine) or spread over the run (a queue that never drains)."""
+    timeline = paced_run.timeline
+    if not timeline:
+        return {}
+    lags = [lag for _, lag, _ in timeline]
+    slow = [due for due, _, latency in timeline if latency > slow_ms]
+    seconds = {int(due) for due in slow}
+    return {"send_lag_p99_ms": round(percentile(lags, 99), 1), "slow": len(slow), "requests": len(timeline),
+            "slow_seconds": len(seconds), "run_seconds": int(timeline[-1][0]) + 1,
+            "worst_second": max(((sec, sum(1 for d in slow if int(d) == sec)) for sec in seconds),
+                                key=lambda kv: kv[1], default=(None, 0))}

@@ -151,12 +151,16 @@ def bulk_load(url: str, count: int, agents: int = 2_000) -> None:
     conn.close()
 
 
-# The shapes of the insights' queries (wellbeing/diary/insights.py): per-emotion totals, and tags joined to entries.
+# The shapes of the insights' queries (wellbeing/diary/insights.py, rollup.window_sums): the grouped read of the
+# daily roll-up over the window's whole days, and the raw entries (with tags) near the window's two ends.
 INSIGHT_QUERIES = (
-    "SELECT emotion, count(*), avg(intensity) FROM diary_entries WHERE user_id = %(user)s AND occurred_at >= %(since)s "
-    "GROUP BY emotion",
-    "SELECT t.kind, t.key, count(*), avg(e.intensity) FROM diary_tags t JOIN diary_entries e ON e.id = t.entry_id "
-    "WHERE e.user_id = %(user)s AND e.occurred_at >= %(since)s GROUP BY t.kind, t.key",
+    "SELECT dimension, key, CASE WHEN dimension = 'day' THEN day END AS d, sum(entries), sum(negatives), "
+    "sum(intensity_sum), sum(signed_sum), sum(stress_sum), sum(stress_count) FROM diary_rollups "
+    "WHERE user_id = %(user)s AND day >= (EXTRACT(EPOCH FROM %(since)s::timestamptz) / 86400)::int "
+    "GROUP BY dimension, key, d",
+    "SELECT e.id, e.occurred_at, e.emotion, e.valence, e.intensity, e.stress, t.kind, t.key FROM diary_entries e "
+    "LEFT JOIN diary_tags t ON t.entry_id = e.id WHERE e.user_id = %(user)s AND e.occurred_at >= %(since)s "
+    "AND (e.occurred_at < %(since)s + interval '27 hours' OR e.occurred_at > now() - interval '27 hours')",
 )
 
 

@@ -3,6 +3,7 @@
 | announced by    | event              | reaction                                                             |
 |-----------------|--------------------|----------------------------------------------------------------------|
 | org.users       | WorkingTimeChanged | prompts: replan the agent's coming prompts in the new hours          |
+| org.users       | WorkingTimeChanged | diary: a new zone rebuilds the agent's daily roll-up in local days    |
 | org.consents    | ConsentWithdrawn   | counseling: withdrawing hr_followup closes the cases it opened       |
 | assessments     | AssessmentRecorded | risk: a new snapshot; counseling: alerts open an HR case (consented) |
 | assessments     | AssessmentRecorded | prompts: the answered instrument's questionnaire reminder is settled |
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from wellbeing.assessments.events import AssessmentRecorded
 from wellbeing.core.reactions import on
+from wellbeing.diary import rollup as diary_rollup
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.counseling.withdrawal import close_cases_on_withdrawal
 from wellbeing.models import Assessment, User
@@ -35,6 +37,12 @@ from wellbeing.risk.snapshots import snapshot_risk
 def replan_prompts(session: Session, event: WorkingTimeChanged) -> None:
     """Prompts follow the agent's clock: a new zone or new hours replans the coming ones now."""
     replan_agent(session, event.user, event.now)
+
+
+@on(WorkingTimeChanged)
+def rebuild_diary_rollup(session: Session, event: WorkingTimeChanged) -> None:
+    """The diary's roll-up sums local days and hours: in a new zone it is summed again (a few ms a year)."""
+    diary_rollup.rebuild(session, [event.user.id])
 
 
 @on(ConsentWithdrawn)

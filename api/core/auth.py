@@ -1,11 +1,23 @@
 """Authentication and authorization for the views: JWT loaders, role checks, API keys."""
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
 from copy import deepcopy
 from functools import wraps
 
-from flask import g, request
-from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
+import jwt as pyjwt
+from flask import current_app, g, request
+from flask_jwt_extended import current_user, get_jwt
+from flask_jwt_extended.config import config as jwt_config
+from flask_jwt_extended.exceptions import JWTDecodeError, UserLookupError
+from flask_jwt_extended.internal_utils import (
+    custom_verification_for_token,
+    verify_token_not_blocklisted,
+    verify_token_type,
+)
+from flask_jwt_extended.view_decorators import _decode_jwt_from_headers
 
 from api.core.errors import problem
 from api.core.extensions import jwt
@@ -73,6 +85,106 @@ def _load_user(header: dict, payload: dict) -> User | None:
     return user if user is not None and user.id == payload["sub"] else db.session.get(User, payload["sub"])
 
 
+# ---------------------------------------------------------------------------------- one verification per request
+# flask-jwt-extended's verify_jwt_in_request decodes a token four times (an unverified decode, its header, the
+# verified decode, its header again), each base64-checking every character in Python. The phone sends the same
+# access token for up to 15 minutes, so a verified token's claims are kept per process, keyed by a hash of the
+# token and dropped when the token expires. Only the signature work is cached: the revocation check (a live
+# sign-in, an active user) still runs against the database on every request.
+
+VERIFIED_TOKENS_MAX = 4096  # per process; a full cache is cleared (one extra verification per live token)
+
+
+class _VerifiedTokens:
+    """Verified tokens of one app: sha256(token) -> (expiry in epoch seconds, header, claims)."""
+
+    def __init__(self, limit: int = VERIFIED_TOKENS_MAX):
+        self.limit = limit
+        self.entries: dict[bytes, tuple[float, dict, dict]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: bytes, now: float) -> tuple[dict, dict] | None:
+        hit = self.entries.get(key)
+        if hit is None:
+            return None
+        expires, header, claims = hit
+        if now >= expires:
+            self.entries.pop(key, None)
+            return None  # verified again, and refused as expired by the decoder
+        return header, claims
+
+    def put(self, key: bytes, expires: float, header: dict, claims: dict) -> None:
+        with self.lock:
+            if len(self.entries) >= self.limit:
+                now = time.time()
+                for stale in [k for k, (until, _, _) in self.entries.items() if until <= now]:
+                    del self.entries[stale]
+                if len(self.entries) >= self.limit:
+                    self.entries.clear()
+            self.entries[key] = (expires, header, claims)
+
+
+def verified_tokens() -> _VerifiedTokens:
+    """This app's cache of verified tokens (per app: tests run apps with different keys in one process)."""
+    cache = current_app.extensions.get("verified_tokens")
+    if cache is None:
+        cache = current_app.extensions.setdefault("verified_tokens", _VerifiedTokens())
+    return cache
+
+
+def _decode_once(encoded: str) -> tuple[dict, dict]:
+    """The token's header and claims, its signature, expiry, issuer and audience checked (once per token)."""
+    cache = verified_tokens()
+    key = hashlib.sha256(encoded.encode()).digest()
+    now = time.time()
+    hit = cache.get(key, now)
+    if hit is not None:
+        return hit[0], dict(hit[1])
+    options = {"verify_aud": jwt_config.decode_audience is not None, "verify_sub": jwt_config.verify_sub}
+    arguments = {"algorithms": jwt_config.decode_algorithms, "audience": jwt_config.decode_audience,
+                 "issuer": jwt_config.decode_issuer, "leeway": jwt_config.leeway}
+    try:
+        decoded = pyjwt.api_jwt.decode_complete(encoded, jwt_config.decode_key, options=options, **arguments)
+    except pyjwt.ExpiredSignatureError as error:
+        # As flask-jwt-extended does: the expired-token handler is given the (otherwise valid) token.
+        expired = pyjwt.api_jwt.decode_complete(encoded, jwt_config.decode_key, options=options | {"verify_exp": False},
+                                                **arguments)
+        error.jwt_header, error.jwt_data = expired["header"], expired["payload"]
+        raise
+    header, claims = decoded["header"], decoded["payload"]
+    # The defaults flask-jwt-extended gives a decoded token.
+    if jwt_config.identity_claim_key not in claims:
+        raise JWTDecodeError(f"Missing claim: {jwt_config.identity_claim_key}")
+    claims.setdefault("type", "access")
+    claims.setdefault("fresh", False)
+    claims.setdefault("jti", None)
+    if "exp" in claims:
+        leeway = jwt_config.leeway.total_seconds() if hasattr(jwt_config.leeway, "total_seconds") else jwt_config.leeway
+        cache.put(key, float(claims["exp"]) + float(leeway), header, dict(claims))
+    return header, claims
+
+
+def verify_access(refresh: bool = False, verify_type: bool = True) -> None:
+    """verify_jwt_in_request (header tokens), with one decode and the same errors and request state.
+
+    The errors are flask-jwt-extended's own (missing header, bad signature, expired, wrong type, revoked,
+    unknown user), so its handlers and the loaders above answer them as before.
+    """
+    encoded, _ = _decode_jwt_from_headers()
+    header, claims = _decode_once(encoded)
+    if verify_type:
+        verify_token_type(claims, refresh)
+    verify_token_not_blocklisted(header, claims)
+    custom_verification_for_token(header, claims)
+    user = _load_user(header, claims)
+    if user is None:
+        raise UserLookupError(f"user_lookup returned None for {claims[jwt_config.identity_claim_key]}", header, claims)
+    g._jwt_extended_jwt_user = {"loaded_user": user}
+    g._jwt_extended_jwt_header = header
+    g._jwt_extended_jwt = claims
+    g._jwt_extended_jwt_location = "headers"
+
+
 def _with_security(wrapper, fn, security):
     wrapper._apidoc = deepcopy(getattr(fn, "_apidoc", {}))
     manual = wrapper._apidoc.setdefault("manual_doc", {})
@@ -80,21 +192,29 @@ def _with_security(wrapper, fn, security):
     return wrapper
 
 
-def login_required(*roles: str, refresh: bool = False, any_token: bool = False):
-    """A valid access token (or refresh token) whose user has one of ``roles`` (any role when empty)."""
+def login_required(*roles: str, refresh: bool = False, any_token: bool = False, single_statements: bool = False):
+    """A valid access token (or refresh token) whose user has one of ``roles`` (any role when empty).
+
+    ``single_statements``: the view's writes are each one self-contained statement followed by a commit (POST
+    /diary). On PostgreSQL the request then runs in autocommit: the sign-in check and the write are one round trip
+    each, with no BEGIN and no COMMIT of their own. A view that falls back to several statements (a replay, a
+    conflict) rolls back first; its next transaction starts as usual.
+    """
 
     def decorator(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
+            if single_statements and db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+                db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             # The sign-in check only reads. On SQLite it must not take the write lock a POST's own work
             # needs (that would serialize whole requests), so it runs in a reader transaction ended here;
             # PostgreSQL keeps the one transaction (a second connection checkout would cost a round trip).
             if db.engine.dialect.name == "sqlite":
                 with write_intent(False):
-                    verify_jwt_in_request(refresh=refresh, verify_type=not any_token)
+                    verify_access(refresh=refresh, verify_type=not any_token)
                     db.session.commit()
             else:
-                verify_jwt_in_request(refresh=refresh, verify_type=not any_token)
+                verify_access(refresh=refresh, verify_type=not any_token)
             if roles and current_user.role not in roles:
                 raise Forbidden("Your role may not do this.")
             return fn(*args, **kwargs)

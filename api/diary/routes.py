@@ -36,15 +36,18 @@ _ENTRY = EntryCreateSchema()
 
 @blp.route("")
 class Diary(MethodView):
-    @login_required("agent")
+    @login_required("agent", single_statements=True)
     @blp.arguments(EntryCreateSchema)
     @blp.response(201, EntrySchema)
     @blp.alt_response(200, schema=EntrySchema, description="Replay of a create with the same id and body")
     @blp.alt_response(409, description="The id was used with another body, or for an entry since deleted")
     def post(self, data):
         """Log an entry (idempotent on `id`); `occurred_at` may lie up to 30 days back for offline phones"""
-        entry, was_created = entries.create_entry(db.session, current_user, data, fingerprint(data), keyring(), utcnow())
-        return created(entries.entry_view(entry, keyring()), was_created)
+        ring = keyring()
+        entry, was_created = entries.create_entry(db.session, current_user, data, fingerprint(data), ring, utcnow())
+        # A new entry is answered from the values in hand (its note as sent); a replay decrypts the stored one.
+        view = entries.entry_view(entry, ring, note=data.get("note")) if was_created else entries.entry_view(entry, ring)
+        return created(view, was_created)
 
     @login_required("agent")
     @blp.arguments(EntryQueryArgsSchema, location="query")
@@ -150,4 +153,4 @@ class DiaryEntryById(MethodView):
     @blp.response(204)
     def delete(self, entry_id):
         """Delete an entry; its id cannot be used again"""
-        entries.delete_entry(db.session, current_user.id, entry_id, utcnow())
+        entries.delete_entry(db.session, current_user, entry_id, utcnow())

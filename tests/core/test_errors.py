@@ -111,3 +111,22 @@ def test_security_headers_on_every_response(world):
         assert response.headers["X-Request-ID"]
     assert "Strict-Transport-Security" not in world.client.get("/healthz").headers
     assert world.client.get("/healthz", base_url="https://localhost").headers["Strict-Transport-Security"]
+
+
+def test_the_json_provider_answers_as_flasks_own_for_what_orjson_refuses(app):
+    """orjson serves the common case; integers beyond 64 bits and lone surrogates take the standard library's path."""
+    import json
+
+    from datetime import datetime, timezone
+
+    with app.app_context():
+        provider = app.json
+        for value in ({"b": 1, "a": [1.5, None, True]}, {"n": 10 ** 30}, {"s": "\ud800"}, {"é": "中文"},
+                      {"at": datetime(2030, 3, 2, 1, 0, tzinfo=timezone.utc)}):
+            assert json.loads(provider.dumps(value)) == json.loads(json.dumps(value, default=provider.default))
+        assert provider.dumps({"b": 1, "a": 2}) == '{"a":2,"b":1}'  # sorted and compact, as Flask's
+        assert provider.dumps({"at": datetime(2030, 3, 2, 1, 0, tzinfo=timezone.utc)}) == \
+            '{"at":"Sat, 02 Mar 2030 01:00:00 GMT"}'  # dates as HTTP dates, as Flask's
+        assert provider.loads('{"n": 1000000000000000000000000000000}') == {"n": 10 ** 30}  # an int, as json's
+        response = provider.response({"z": 1, "a": "x"})
+        assert response.mimetype == "application/json" and response.get_data() == b'{"a":"x","z":1}\n'

@@ -204,7 +204,7 @@ def test_the_export_is_the_agents_data_in_plain_words(app, world):
     assert all(r["message"] is None for r in export["counseling"]["reminders"] if r["recipient"] == "hr")
     assert {e["action"] for e in export["access_log"]} >= {"open_case", "read_case", "update_case"}
     assert [r["counts"] for r in export["erasure_receipts"]] == [{
-        "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0,
+        "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0, "diary_rollups": 0,
         "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0, "counseling_cases": 0,
         "prompt_deliveries": 0, "prompts": 0, "call_events": 0}]
     assert [e["note"] for e in export["diary"]["entries"]] == ["the printer ate my notes"]
@@ -225,7 +225,8 @@ def test_erasure_leaves_no_row_in_any_wellbeing_table_referencing_the_agent(app,
     assert receipt["counts"] == erased
     # Events: own case opened, proposed, accepted; HR's opened, proposed; alert's opened, follow-up set.
     # Reminders: 24 h and 1 h to both parties for each of the two sessions, and HR's follow-up nudge.
-    assert erased == {"diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1,
+    # The roll-up of the one entry: its day, hour, emotion, trigger and coping rows.
+    assert erased == {"diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1, "diary_rollups": 5,
                       "assessments": 1, "risk_snapshots": 1, "counseling_cases": 3, "counseling_case_events": 7, "counseling_appointments": 2,
                       "counseling_reminders": 9, "prompts": 1, "prompt_deliveries": 1, "call_events": 1}
 
@@ -295,15 +296,16 @@ def test_retention_purges_wellbeing_data_older_than_the_organizations_setting(ap
         world.client.patch(f"{API}/counseling/cases/{old['id']}", json={"status": "closed"}, headers=world.as_("hr"))
     # Cutoff T0+1d: only the two access-log entries and the questionnaire result (with its risk snapshot)
     # made at T0 are older, with the diary entry and the tombstone (its two signals go with the entry).
+    # The purged entry's roll-up rows (day, hour, emotion, two signals) had no other entry: they go too.
     assert _purge(app, T0 + timedelta(days=31)) == {
-        "diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1,
+        "diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1, "diary_rollups": 5,
         "assessments": 1, "risk_snapshots": 1, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0,
         "counseling_cases": 0, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2,
         "privacy_person_ledger": 0}
     # Cutoff T0+3d: the closed case goes whole (opened, proposed, accepted, completed, closed), with the
     # four settled reminders and the two later log entries; the open case of agent2 stays.
     assert _purge(app, T0 + timedelta(days=33)) == {
-        "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0,
+        "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0, "diary_rollups": 0,
         "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 4, "counseling_case_events": 5, "counseling_appointments": 1,
         "counseling_cases": 1, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2,
         "privacy_person_ledger": 0}

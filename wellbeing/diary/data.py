@@ -7,10 +7,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
+from wellbeing.diary import rollup
 from wellbeing.diary.entries import entry_view
 from wellbeing.models import DiaryEntry, DiaryTombstone, User
 
-TABLES = ("diary_entries", "diary_tags", "diary_tombstones")
+# diary_rollups is derived (sums of the entries, rollup.py): the export holds the entries it sums, erasure
+# deletes it, and retention takes the purged entries out of it.
+TABLES = ("diary_entries", "diary_tags", "diary_tombstones", "diary_rollups")
 
 
 def export_diary(session: Session, user: User, keyring: Keyring) -> dict:
@@ -30,7 +33,8 @@ def erase_diary(session: Session, user: User, now: datetime) -> dict[str, int]:
                           .where(DiaryEntry.user_id == user.id)) or 0
     erased = session.execute(delete(DiaryEntry).where(DiaryEntry.id.in_(entries))).rowcount
     tombstones = session.execute(delete(DiaryTombstone).where(DiaryTombstone.user_id == user.id)).rowcount
-    return {"diary_entries": erased, "diary_tags": tags, "diary_tombstones": tombstones}
+    rollups = rollup.erase(session, user.id)
+    return {"diary_entries": erased, "diary_tags": tags, "diary_tombstones": tombstones, "diary_rollups": rollups}
 
 
 def purge_diary(session: Session, org_id: str, cutoff: datetime) -> dict[str, int]:
@@ -43,7 +47,9 @@ def purge_diary(session: Session, org_id: str, cutoff: datetime) -> dict[str, in
     old = select(DiaryEntry.id).where(DiaryEntry.user_id.in_(people), DiaryEntry.occurred_at < cutoff)
     tags = session.scalar(select(func.count()).select_from(DiaryEntry).join(DiaryEntry.tags)
                           .where(DiaryEntry.user_id.in_(people), DiaryEntry.occurred_at < cutoff)) or 0
+    # The roll-up loses what the purged entries added (rows left with no entry go): count those rows.
+    rollups = rollup.subtract_entries(session, DiaryEntry.id.in_(old))
     entries = session.execute(delete(DiaryEntry).where(DiaryEntry.id.in_(old))).rowcount
     tombstones = session.execute(delete(DiaryTombstone).where(
         DiaryTombstone.user_id.in_(people), DiaryTombstone.deleted_at < cutoff)).rowcount
-    return {"diary_entries": entries, "diary_tags": tags, "diary_tombstones": tombstones}
+    return {"diary_entries": entries, "diary_tags": tags, "diary_tombstones": tombstones, "diary_rollups": rollups}

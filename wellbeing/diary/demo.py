@@ -20,6 +20,7 @@ from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import new_id
 from wellbeing.diary.entries import note_aad
 from wellbeing.diary.vocabulary import valence
+from wellbeing.diary import rollup
 from wellbeing.models import DiaryEntry, DiaryTag
 
 BATCH = 5_000
@@ -56,6 +57,7 @@ def seed_diary_history(session: Session, agents: Sequence[DemoAgent], now: datet
         if len(entries) >= BATCH:
             total += _flush(session, entries, tags)
     total += _flush(session, entries, tags)
+    rollup.rebuild(session, [agent.user_id for agent in agents])
     session.commit()
     return total
 

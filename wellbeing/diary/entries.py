@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
-from wellbeing.diary import vocabulary
+from wellbeing.diary import rollup, vocabulary
 from wellbeing.models import DiaryEntry, DiaryTag, DiaryTombstone, User
 from wellbeing.models.diary import TAG_KINDS
 
@@ -112,34 +114,42 @@ def create_entry(session: Session, user: User, data: Mapping[str, Any], fingerpr
     entry_id = str(data["id"]) if data.get("id") else None
     entry = _build(user, data, entry_id or new_id(), keyring, now)
     entry.request_fingerprint = fingerprint
+    tz = ZoneInfo(user.timezone)
     # The hot path: one guarded INSERT tells a new id (stored) from a deleted one (nothing inserted); a stored
     # id fails on the primary key and is then answered like a replay (or a race lost to a concurrent create).
-    stored = _insert_unless_deleted(session, entry)
+    stored = _insert_unless_deleted(session, entry, tz)
     if stored:
         return entry, True
     if stored is None:
         raise Conflict("This entry was deleted; its id cannot be used again.", code="entry_deleted")
     return create_once(session, DiaryEntry, entry_id, fingerprint,
                        lambda: _build(user, data, entry_id or new_id(), keyring, now),
-                       lambda existing: existing.user_id == user.id)
+                       lambda existing: existing.user_id == user.id,
+                       after=lambda created: rollup.apply(session, user.id, rollup.entry_contribution(created, tz)))
 
 
 _ENTRY_COLUMNS = tuple(column.key for column in DiaryEntry.__table__.columns)
 _TAG_COLUMNS = tuple(column.key for column in DiaryTag.__table__.columns)
 
 
-def insert_entries(session: Session, entries: list[DiaryEntry]) -> bool:
-    """Insert built (unsaved) entries and their tags with two Core statements and commit; False on a taken id.
+def insert_entries(session: Session, entries: list[DiaryEntry], tz: ZoneInfo) -> bool:
+    """Insert built (unsaved) entries of one user, their tags and their roll-up sums with three Core statements
+    and commit; False on a taken id.
 
     The hot write path: no unit-of-work bookkeeping and no re-read; the objects stay as built (transient)
     and serve the response. On a unique-key clash nothing is stored and the caller settles each entry.
     """
     rows = [_entry_row(entry) for entry in entries]
     tags = [tag for entry in entries for tag in _tag_rows(entry)]
+    totals: dict = {}
+    for entry in entries:
+        rollup.add(totals, rollup.entry_contribution(entry, tz))
     try:
         session.execute(DiaryEntry.__table__.insert(), rows)
         if tags:
             session.execute(DiaryTag.__table__.insert(), tags)
+        if entries:
+            rollup.apply(session, entries[0].user_id, totals)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -167,20 +177,86 @@ def _insert_unless_deleted_stmt():
     return table.insert().from_select([column.key for column in table.columns], values).returning(table.c.id)
 
 
-def _insert_unless_deleted(session: Session, entry: DiaryEntry) -> bool | None:
-    """Insert one built entry and its tags and commit: True; its id taken by a stored entry: False; deleted: None.
+# PostgreSQL: the entry, its tags and its roll-up sums in one statement (data-modifying CTEs); the tags and the
+# roll-up are written only when the entry is (a deleted id inserts nothing, a stored id fails on the key).
+_CREATE_PG = """
+WITH entry AS (
+    INSERT INTO diary_entries ({columns})
+    SELECT {values}
+    WHERE NOT EXISTS (SELECT 1 FROM diary_tombstones WHERE id = CAST(:id AS VARCHAR))
+    RETURNING id, user_id
+), tags AS (
+    INSERT INTO diary_tags (entry_id, kind, key, position)
+    SELECT entry.id, t.kind, t.key, t.position FROM entry,
+        unnest(CAST(:tag_kinds AS VARCHAR[]), CAST(:tag_keys AS VARCHAR[]), CAST(:tag_positions AS SMALLINT[]))
+        AS t(kind, key, position)
+), rollup AS (
+    INSERT INTO diary_rollups (user_id, day, dimension, key, {figures})
+    SELECT entry.user_id, r.day, r.dimension, r.key, {figure_values} FROM entry,
+        unnest(CAST(:rollup_days AS INTEGER[]), CAST(:rollup_dimensions AS VARCHAR[]), CAST(:rollup_keys AS VARCHAR[]))
+        AS r(day, dimension, key)
+    ON CONFLICT (user_id, day, dimension, key) DO UPDATE SET {increments}
+)
+SELECT id FROM entry
+"""
 
-    INSERT ... SELECT ... WHERE NOT EXISTS (tombstone) does in one round trip what a look-up then an insert
-    did in two (and on SQLite, under the write lock).
+
+@functools.cache
+def _create_pg_stmt():
+    table = DiaryEntry.__table__
+    casts = {column.key: column.type.compile(dialect=_pg_dialect()) for column in table.columns}
+    return text(_CREATE_PG.format(
+        columns=", ".join(column.name for column in table.columns),
+        values=", ".join(f"CAST(:{key} AS {type_})" for key, type_ in casts.items()),
+        figures=", ".join(rollup.FIGURES),
+        figure_values=", ".join(f"CAST(:rollup_{name} AS INTEGER)" for name in rollup.FIGURES),
+        increments=", ".join(f"{name} = diary_rollups.{name} + excluded.{name}" for name in rollup.FIGURES)))
+
+
+def _pg_dialect():
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql.dialect()
+
+
+def _create_pg_params(entry: DiaryEntry, tz: ZoneInfo) -> dict[str, Any]:
+    params = _entry_row(entry)
+    tags = sorted(entry.tags, key=lambda tag: (tag.kind, tag.position))
+    params["tag_kinds"] = [tag.kind for tag in tags]
+    params["tag_keys"] = [tag.key for tag in tags]
+    params["tag_positions"] = [tag.position for tag in tags]
+    keys = rollup.keys(entry.occurred_at, entry.emotion, ((tag.kind, tag.key) for tag in tags), tz)
+    params["rollup_days"] = [day for day, _, _ in keys]
+    params["rollup_dimensions"] = [dimension for _, dimension, _ in keys]
+    params["rollup_keys"] = [key for _, _, key in keys]
+    for name, value in zip(rollup.FIGURES, rollup.figures(entry.valence, entry.intensity, entry.stress)):
+        params[f"rollup_{name}"] = value
+    return params
+
+
+def _insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo) -> bool | None:
+    """Insert one built entry, its tags and its roll-up sums and commit: True; its id taken by a stored entry:
+    False; deleted: None.
+
+    PostgreSQL: one statement (and a COMMIT, which costs nothing when the request runs in autocommit, see
+    api.core.auth.login_required). SQLite: the guarded INSERT (INSERT ... SELECT ... WHERE NOT EXISTS (tombstone)),
+    the tags and the roll-up as executemany statements under the write lock, then COMMIT.
     """
     try:
-        inserted = session.execute(_insert_unless_deleted_stmt(), _entry_row(entry)).first()
-        if inserted is None:
-            session.rollback()
-            return None
-        tags = _tag_rows(entry)
-        if tags:
-            session.execute(DiaryTag.__table__.insert(), tags)
+        if session.get_bind().dialect.name == "postgresql":
+            inserted = session.execute(_create_pg_stmt(), _create_pg_params(entry, tz)).first()
+            if inserted is None:
+                session.rollback()
+                return None
+        else:
+            inserted = session.execute(_insert_unless_deleted_stmt(), _entry_row(entry)).first()
+            if inserted is None:
+                session.rollback()
+                return None
+            tags = _tag_rows(entry)
+            if tags:
+                session.execute(DiaryTag.__table__.insert(), tags)
+            rollup.apply(session, entry.user_id, rollup.entry_contribution(entry, tz))
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -243,7 +319,7 @@ def _insert_fresh(session: Session, user: User, fresh: list[tuple[int, DiaryEntr
                   keyring: Keyring, now: datetime) -> None:
     if not fresh:
         return
-    if insert_entries(session, [entry for _, entry in fresh]):
+    if insert_entries(session, [entry for _, entry in fresh], ZoneInfo(user.timezone)):
         for position, entry in fresh:
             results[position] = BatchResult(entry.id, "created", entry=entry)
         return
@@ -295,10 +371,15 @@ def update_entry(session: Session, user: User, entry_id: str, changes: Mapping[s
             code="edit_conflict",
             current={"revision": entry.revision, "updated_at": entry.client_updated_at.isoformat()},
         )
+    tz = ZoneInfo(user.timezone)
+    totals = rollup.add({}, rollup.entry_contribution(entry, tz), -1)
     _apply(entry, fields, keyring)
+    rollup.add(totals, rollup.entry_contribution(entry, tz))
     entry.client_updated_at = edited_at
     entry.revision += 1
     entry.updated_at = now
+    session.flush()
+    rollup.apply(session, user.id, totals)
     session.commit()
     return entry
 
@@ -326,9 +407,11 @@ def _apply(entry: DiaryEntry, fields: Mapping[str, Any], keyring: Keyring) -> No
             setattr(entry, key, value)
 
 
-def delete_entry(session: Session, user_id: str, entry_id: str, now: datetime) -> None:
+def delete_entry(session: Session, user: User, entry_id: str, now: datetime) -> None:
     """Delete one of the user's entries, leaving a tombstone of its id (no content)."""
+    user_id = user.id
     entry = own_entry(session, user_id, entry_id)
+    rollup.apply(session, user_id, rollup.add({}, rollup.entry_contribution(entry, ZoneInfo(user.timezone)), -1))
     session.delete(entry)
     session.add(DiaryTombstone(id=entry.id, user_id=user_id, deleted_at=now))
     session.commit()
@@ -339,12 +422,15 @@ def note_text(entry: DiaryEntry, keyring: Keyring) -> str | None:
     return keyring.decrypt(entry.note_ciphertext, note_aad(entry.id)) if entry.note_ciphertext else None
 
 
-def entry_view(entry: DiaryEntry, keyring: Keyring) -> dict[str, Any]:
-    """An entry as its owner sees it, the note decrypted."""
+_DECRYPT = object()
+
+
+def entry_view(entry: DiaryEntry, keyring: Keyring, note: Any = _DECRYPT) -> dict[str, Any]:
+    """An entry as its owner sees it, the note decrypted (or given: the plaintext in hand on a create)."""
     return {
         "id": entry.id, "occurred_at": entry.occurred_at, "emotion": entry.emotion, "valence": entry.valence,
         "intensity": entry.intensity, "triggers": entry.triggers, "signals": entry.signals, "stress": entry.stress,
-        "coping": entry.coping, "note": note_text(entry, keyring), "after_call": entry.after_call,
+        "coping": entry.coping, "note": note_text(entry, keyring) if note is _DECRYPT else note, "after_call": entry.after_call,
         "revision": entry.revision, "updated_at": entry.client_updated_at, "created_at": entry.created_at,
         "stored_at": entry.updated_at,
     }

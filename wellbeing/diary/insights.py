@@ -1,7 +1,8 @@
-"""What an agent's own diary says: grouped in SQL, in the agent's time zone, for the agent alone.
+"""What an agent's own diary says: in the agent's time zone, for the agent alone.
 
-Every figure comes from a grouped query (no entry is loaded into Python). Local hours, weekdays and
-weeks use localtime's offset stretches, so the weeks around a DST change group as lived.
+Insights read the daily roll-up (rollup.py: sums per local day, hour, emotion and tag, kept on write), so a year
+is ~15 small rows a day, not every entry with its tags. The chart and the risk signals group the raw entries in
+SQL, with localtime's offset stretches, so the weeks around a DST change group as lived.
 """
 from __future__ import annotations
 
@@ -12,17 +13,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from wellbeing.diary import rollup
 from wellbeing.diary.charts import DayPoint
 from wellbeing.diary.localtime import (
     day_date,
     local_day,
-    local_hour,
     local_seconds,
     offset_stretches,
 )
 from wellbeing.diary.signals import DIARY_DAYS, DiarySignals
 from wellbeing.diary.vocabulary import tough_call_triggers
 from wellbeing.models import DiaryEntry, DiaryTag
+from wellbeing.models.diary import TAG_KINDS
 
 DAYS_MIN, DAYS_MAX = 7, 365
 
@@ -45,67 +47,55 @@ def window(now: datetime, days: int) -> tuple[datetime, datetime]:
 
 
 def insights(session: Session, user_id: str, tz_name: str, now: datetime, days: int) -> dict[str, Any]:
-    """The caller's insights over the last `days` days (GET /diary/insights)."""
+    """The caller's insights over the last `days` days (GET /diary/insights).
+
+    Read from the daily roll-up (rollup.py): the window's whole local days as one grouped query over ~15 small
+    rows a day, its partial first and last days from the raw entries near its ends."""
     tz = ZoneInfo(tz_name)
     start, end = window(now, days)
-    mine = and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at >= start, DiaryEntry.occurred_at <= end)
-    seconds = local_seconds(DiaryEntry.occurred_at, offset_stretches(tz, start, end))
-    # One grouped pass per family: emotions (their sums give the totals), tags of every kind, then local time.
-    emotions = session.execute(
-        select(DiaryEntry.emotion, func.count(), func.sum(cast(DiaryEntry.intensity, Float)), func.sum(_NEGATIVE),
-               func.sum(cast(DiaryEntry.stress, Float)), func.count(DiaryEntry.stress))
-        .where(mine).group_by(DiaryEntry.emotion)).all()
-    entries = sum(row[1] for row in emotions)
-    stressed = sum(row[5] for row in emotions)
-    tags = _by_tag(session, mine)
+    totals, daily = rollup.window_sums(session, user_id, tz, start, end)
+    emotions = sorted(((key, values) for (dimension, key), values in totals.items()
+                       if dimension == "emotion" and values[0] > 0), key=lambda item: (-item[1][0], item[0]))
+    entries = sum(values[0] for _, values in emotions)
+    stressed = sum(values[5] for _, values in emotions)
+    tags = _tags_from(totals)
     return {
         "days": days, "from": start, "to": end, "timezone": tz_name,
         "entries": entries,
-        "mean_intensity": _mean(sum(row[2] for row in emotions) / entries) if entries else None,
-        "negative_share": _ratio(sum(row[3] for row in emotions) / entries) if entries else None,
-        "mean_stress": _mean(sum(row[4] or 0 for row in emotions) / stressed) if stressed else None,
-        "by_emotion": {emotion: count for emotion, count, *_ in sorted(emotions, key=lambda r: (-r[1], r[0]))},
-        "by_trigger": [{"trigger": key, "count": count, "mean_intensity": _mean(mean), "negative_share": _ratio(share)}
-                       for key, count, mean, share, _ in tags.get("triggers", [])],
-        "by_signal": [{"signal": key, "count": count, "mean_intensity": _mean(mean)}
-                      for key, count, mean, _, _ in tags.get("signals", [])],
-        "by_coping": [{"coping": key, "count": count, "mean_stress": _mean(stress)}
-                      for key, count, _, _, stress in tags.get("coping", [])],
-        "by_hour": _pattern(session, mine, local_hour(seconds), range(24), "hour"),
-        **_weekday_and_weekly(_daily(session, mine, local_day(seconds)), start.astimezone(tz).date(),
-                              end.astimezone(tz).date()),
+        "mean_intensity": _mean(sum(values[2] for _, values in emotions) / entries) if entries else None,
+        "negative_share": _ratio(sum(values[1] for _, values in emotions) / entries) if entries else None,
+        "mean_stress": _mean(sum(values[4] for _, values in emotions) / stressed) if stressed else None,
+        "by_emotion": {key: values[0] for key, values in emotions},
+        "by_trigger": [{"trigger": key, "count": n, "mean_intensity": _mean(intensity / n),
+                        "negative_share": _ratio(negatives / n)}
+                       for key, (n, negatives, intensity, _, _, _) in tags["triggers"]],
+        "by_signal": [{"signal": key, "count": n, "mean_intensity": _mean(intensity / n)}
+                      for key, (n, _, intensity, _, _, _) in tags["signals"]],
+        "by_coping": [{"coping": key, "count": n, "mean_stress": _mean(stress / stressed) if stressed else None}
+                      for key, (n, _, _, _, stress, stressed) in tags["coping"]],
+        "by_hour": [_bucket("hour", hour, totals.get(("hour", str(hour)))) for hour in range(24)],
+        **_weekday_and_weekly({day_date(day): (values[0], values[1], values[2], values[3])
+                               for day, values in daily.items() if values[0] > 0},
+                              start.astimezone(tz).date(), end.astimezone(tz).date()),
     }
 
 
-def _by_tag(session: Session, mine) -> dict[str, list[tuple]]:
-    """Per kind: (key, count, mean intensity, negative share, mean stress), most frequent first."""
-    rows = session.execute(
-        select(DiaryTag.kind, DiaryTag.key, func.count(), func.avg(cast(DiaryEntry.intensity, Float)),
-               func.avg(_NEGATIVE), func.avg(cast(DiaryEntry.stress, Float)))
-        .join(DiaryEntry, DiaryEntry.id == DiaryTag.entry_id).where(mine)
-        .group_by(DiaryTag.kind, DiaryTag.key).order_by(DiaryTag.kind, func.count().desc(), DiaryTag.key)).all()
-    grouped: dict[str, list[tuple]] = {}
-    for kind, *rest in rows:
-        grouped.setdefault(kind, []).append(tuple(rest))
+def _tags_from(totals: dict[tuple[str, str], list[int]]) -> dict[str, list[tuple[str, list[int]]]]:
+    """Per tag kind: (key, figures), most frequent first, then by key."""
+    grouped: dict[str, list[tuple[str, list[int]]]] = {kind: [] for kind in TAG_KINDS}
+    for (dimension, key), values in totals.items():
+        if dimension in grouped and values[0] > 0:
+            grouped[dimension].append((key, values))
+    for items in grouped.values():
+        items.sort(key=lambda item: (-item[1][0], item[0]))
     return grouped
 
 
-def _pattern(session: Session, mine, bucket, buckets: range, name: str) -> list[dict[str, Any]]:
-    label = bucket.label(name)
-    rows = {row[0]: row[1:] for row in session.execute(
-        select(label, func.count(), func.avg(_NEGATIVE), func.avg(cast(DiaryEntry.intensity, Float)))
-        .where(mine).group_by(label))}
-    return [{name: b, "count": rows.get(b, (0,))[0], "negative_share": _ratio(rows[b][1]) if b in rows else None,
-             "mean_intensity": _mean(rows[b][2]) if b in rows else None} for b in buckets]
-
-
-def _daily(session: Session, mine, day) -> dict[date, tuple[int, float, float, float]]:
-    """Per local day: (entries, negatives, intensity sum, signed intensity sum); a year is at most 366 rows."""
-    label = day.label("day")
-    return {day_date(row[0]): row[1:] for row in session.execute(
-        select(label, func.count(), func.sum(_NEGATIVE), func.sum(cast(DiaryEntry.intensity, Float)),
-               func.sum(cast(_SIGNED, Float)))
-        .where(mine).group_by(label))}
+def _bucket(name: str, bucket: int, values: list[int] | None) -> dict[str, Any]:
+    if not values or values[0] <= 0:
+        return {name: bucket, "count": 0, "negative_share": None, "mean_intensity": None}
+    return {name: bucket, "count": values[0], "negative_share": _ratio(values[1] / values[0]),
+            "mean_intensity": _mean(values[2] / values[0])}
 
 
 def _weekday_and_weekly(days: dict[date, tuple], first: date, last: date) -> dict[str, list[dict[str, Any]]]:

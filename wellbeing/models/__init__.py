@@ -9,7 +9,7 @@ from wellbeing.models.counseling import (
     CounselingCaseEvent,
     CounselingReminder,
 )
-from wellbeing.models.diary import DiaryEntry, DiaryTag, DiaryTombstone
+from wellbeing.models.diary import DiaryEntry, DiaryRollup, DiaryTag, DiaryTombstone
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
 from wellbeing.models.trends import (
@@ -39,6 +39,7 @@ __all__ = [
     "CounselingCaseEvent",
     "CounselingReminder",
     "DiaryEntry",
+    "DiaryRollup",
     "DiaryTag",
     "DiaryTombstone",
     "Device",

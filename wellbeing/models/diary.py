@@ -89,3 +89,30 @@ class DiaryTombstone(db.Model):
     id: Mapped[str] = mapped_column(id_column_type(), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DiaryRollup(db.Model):
+    """Derived: one agent's diary summed per local day, per dimension and key, so insights read a year as a few
+    thousand small rows instead of every entry with its tags (wellbeing/diary/rollup.py keeps it in step).
+
+    ``day`` counts local days since 1970-01-01 in the agent's zone; ``dimension`` is ``day`` (key ''), ``hour``
+    (the local hour '0'..'23'), ``emotion``, or a tag kind (triggers, signals, coping) with the key as ``key``.
+    Every figure is an integer sum, so adding and subtracting entries never drifts.
+    """
+
+    __tablename__ = "diary_rollups"
+    __table_args__ = (
+        CheckConstraint("dimension IN ('day', 'hour', 'emotion', 'triggers', 'signals', 'coping')",
+                        name="dimension_known"),
+    )
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    negatives: Mapped[int] = mapped_column(Integer)
+    intensity_sum: Mapped[int] = mapped_column(Integer)
+    signed_sum: Mapped[int] = mapped_column(Integer)  # intensity signed by valence (neutral counts 0)
+    stress_sum: Mapped[int] = mapped_column(Integer)
+    stress_count: Mapped[int] = mapped_column(Integer)  # entries with a stress value
