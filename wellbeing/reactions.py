@@ -3,6 +3,7 @@
 | announced by    | event              | reaction                                                             |
 |-----------------|--------------------|----------------------------------------------------------------------|
 | org.users       | WorkingTimeChanged | prompts: replan the agent's coming prompts in the new hours          |
+| shifts.imports  | ShiftsChanged      | prompts: replan the agent's coming prompts in the imported shifts    |
 | org.consents    | ConsentWithdrawn   | counseling: withdrawing hr_followup closes the cases it opened       |
 | assessments     | AssessmentRecorded | risk: a new snapshot; counseling: alerts open an HR case (consented) |
 | assessments     | AssessmentRecorded | prompts: the answered instrument's questionnaire reminder is settled |
@@ -29,11 +30,18 @@ from wellbeing.org.events import ConsentWithdrawn, WorkingTimeChanged
 from wellbeing.prompts.planner import replan_agent
 from wellbeing.prompts.reminders import withdraw_reminders
 from wellbeing.risk.snapshots import snapshot_risk
+from wellbeing.shifts.events import ShiftsChanged
 
 
 @on(WorkingTimeChanged)
 def replan_prompts(session: Session, event: WorkingTimeChanged) -> None:
     """Prompts follow the agent's clock: a new zone or new hours replans the coming ones now."""
+    replan_agent(session, event.user, event.now)
+
+
+@on(ShiftsChanged)
+def replan_prompts_on_shifts(session: Session, event: ShiftsChanged) -> None:
+    """Imported shifts are the agent's working time: a changed shift replans the coming prompts now."""
     replan_agent(session, event.user, event.now)
 
 

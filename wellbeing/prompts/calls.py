@@ -12,7 +12,7 @@ from wellbeing.core.errors import NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import CallEvent, Prompt, User
 from wellbeing.prompts import schedule
-from wellbeing.prompts.planner import schedule_of, settings_row
+from wellbeing.prompts.planner import agent_schedule, settings_row
 from wellbeing.prompts.rows import insert_prompts, prompt_row
 
 # A call reported as started but never as ended stops holding deliveries after this long
@@ -54,7 +54,8 @@ def _maybe_tough_call_prompt(session: Session, user: User, settings: dict, now: 
     last = session.scalar(select(Prompt.due_at).where(Prompt.user_id == user.id, Prompt.source == "tough_calls")
                           .order_by(Prompt.due_at.desc()).limit(1))
     try:
-        planned = schedule.tough_call_prompt(now, schedule_of(user, settings), calls, existing, last)
+        planned = schedule.tough_call_prompt(now, agent_schedule(session, user, settings, now, now), calls, existing,
+                                             last)
     except ValueError:
         return
     if planned is not None:

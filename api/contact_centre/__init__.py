@@ -1,0 +1,1 @@
+"""HTTP side of the contact-centre platforms: /integrations/* events, rule mappings, recovery breaks."""
