@@ -75,7 +75,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every resource, under /api/v1 (health and docs at the root), and the web console under /console."""
-    from api import assessments, counseling, data_rights, diary, org, prompts, risk, shifts, trends
+    from api import assessments, contact_centre, counseling, data_rights, diary, org, prompts, risk, shifts, trends
     from api.assessments import instruments, support
     from api.core import health
     from api.counseling import my_counseling
@@ -90,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
         exercises, prompts, devices, events,
-        shifts,
+        shifts, contact_centre,
         trends,
         support,
     )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from api.core.keyring import keyring
 from api.org.mail import send_account_mail
 from wellbeing.core.clock import utcnow
+from wellbeing.contact_centre.recovery import connector_factory, run_due
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.data_rights import purge_expired
 from wellbeing.core.db import db
@@ -48,10 +49,18 @@ def dispatch_prompts(session: Session, now: datetime) -> dict[str, int]:
     return dispatch_due(session, now, channel, lease=lease)
 
 
+def run_recovery_breaks(session: Session, now: datetime) -> dict[str, int]:
+    """Apply due recovery breaks and restore finished ones through each organization's connector."""
+    endpoints = {"amazon_connect": current_app.config["AMAZON_CONNECT_ENDPOINT_URL"]}
+    factory = connector_factory(keyring(), endpoints, current_app.config["ALLOW_PRIVATE_WEBHOOKS"])
+    return run_due(session, now, factory)
+
+
 JOBS: list[Job] = [
     Job("plan_prompts", 60, top_up_plans),
     Job("plan_reminders", 900, plan_reminders),
     Job("dispatch_prompts", 1, dispatch_prompts),
+    Job("recovery_breaks", 2, run_recovery_breaks),
     Job("expire_prompts", 15, expire_stale),
     Job("counseling_reminders", 60, send_counseling_reminders),
     Job("retention_purge", 3600, purge_expired),

@@ -4,6 +4,7 @@
 |-----------------|--------------------|----------------------------------------------------------------------|
 | org.users       | WorkingTimeChanged | prompts: replan the agent's coming prompts in the new hours          |
 | shifts.imports  | ShiftsChanged      | prompts: replan the agent's coming prompts in the imported shifts    |
+| prompts.calls   | ToughCallPromptPlanned | contact_centre: a recovery break with the breathing prompt (opted in) |
 | org.consents    | ConsentWithdrawn   | counseling: withdrawing hr_followup closes the cases it opened       |
 | assessments     | AssessmentRecorded | risk: a new snapshot; counseling: alerts open an HR case (consented) |
 | assessments     | AssessmentRecorded | prompts: the answered instrument's questionnaire reminder is settled |
@@ -22,11 +23,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from wellbeing.assessments.events import AssessmentRecorded
+from wellbeing.contact_centre.recovery import request_recovery
 from wellbeing.core.reactions import on
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.counseling.withdrawal import close_cases_on_withdrawal
 from wellbeing.models import Assessment, User
 from wellbeing.org.events import ConsentWithdrawn, WorkingTimeChanged
+from wellbeing.prompts.events import ToughCallPromptPlanned
 from wellbeing.prompts.planner import replan_agent
 from wellbeing.prompts.reminders import withdraw_reminders
 from wellbeing.risk.snapshots import snapshot_risk
@@ -43,6 +46,13 @@ def replan_prompts(session: Session, event: WorkingTimeChanged) -> None:
 def replan_prompts_on_shifts(session: Session, event: ShiftsChanged) -> None:
     """Imported shifts are the agent's working time: a changed shift replans the coming prompts now."""
     replan_agent(session, event.user, event.now)
+
+
+@on(ToughCallPromptPlanned)
+def recovery_break_with_the_prompt(session: Session, event: ToughCallPromptPlanned) -> None:
+    """The breathing prompt after a tough-call run goes with a recovery break, where the organization and the
+    agent chose them (the platform takes the agent out of the queue for a few minutes)."""
+    request_recovery(session, event.user, event.prompt_id, event.now)
 
 
 @on(ConsentWithdrawn)

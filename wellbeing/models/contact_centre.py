@@ -135,6 +135,9 @@ class RecoveryBreak(db.Model):
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the agent declined (before it applied) or ended it early (then it is restored at once)
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failure_reason: Mapped[str | None] = mapped_column(String(300))
     # the state the agent was in before (restored afterwards), when the platform says
     previous_state: Mapped[str | None] = mapped_column(String(200))
