@@ -97,7 +97,7 @@ class AmazonConnectConnector:
             "connect", region_name=config.get("region") or "us-east-1", endpoint_url=endpoint_url or None,
             aws_access_key_id=credentials["access_key_id"], aws_secret_access_key=credentials["secret_access_key"],
             aws_session_token=credentials.get("session_token") or None,
-            config=Config(connect_timeout=TIMEOUT[0], read_timeout=TIMEOUT[1], retries={"max_attempts": 1}))
+            config=Config(connect_timeout=TIMEOUT[0], read_timeout=TIMEOUT[1], retries={"total_max_attempts": 1}))  # the ledger retries
 
     def apply(self, request: BreakRequest) -> Result:
         return self._status(request, self.recovery_status_id)
