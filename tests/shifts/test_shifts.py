@@ -205,3 +205,20 @@ def test_a_night_shift_across_a_dst_switch(app, world, session, day):
     assert all(not start + timedelta(hours=4) <= d < start + timedelta(hours=4, minutes=30) for _, d in dues)
     gaps = [b - a for (_, a), (_, b) in zip(dues, dues[1:])]
     assert all(gap >= timedelta(minutes=15) for gap in gaps)
+
+
+def test_questionnaire_reminders_wait_for_the_imported_shift(app, world, session):
+    from wellbeing.core.db import db
+    from wellbeing.prompts.reminders import plan_reminders
+
+    _profile(world, timezone=SH)
+    key = _key(world)
+    body = _day_body()  # the shift starts at 10:00 Shanghai, not at the profile's 09:00
+    with time_machine.travel(DAY - timedelta(hours=12), tick=False):
+        assert _put(world, key, body).status_code == 200
+    with app.app_context():
+        assert plan_reminders(db.session, DAY - timedelta(hours=12))["planned"] == 1
+        db.session.remove()
+    [reminder] = session.scalars(select(Prompt).where(Prompt.kind == "questionnaire")).all()
+    start = _local(SH, 2030, 3, 4, 10, 30)
+    assert start <= reminder.due_at <= start + timedelta(seconds=120)

@@ -18,8 +18,11 @@ from wellbeing.core.db import upsert_insert, write_intent
 from wellbeing.models import Prompt, PromptSettings, User
 from wellbeing.prompts.reminders import drop_misplaced_reminders
 from wellbeing.prompts.rows import insert_prompts, prompt_row
-from wellbeing.prompts.schedule import AgentSchedule, Shift, ShiftActivity, default_prompt_settings, plan_prompts
+from wellbeing.prompts.agents import agent_schedule, schedule_of
+from wellbeing.prompts.schedule import default_prompt_settings, plan_prompts
 from wellbeing.shifts.imports import ShiftInputs, shift_inputs
+
+__all__ = ["agent_schedule", "replan_agent", "schedule_of", "settings_row", "top_up_plans"]
 
 HORIZON = timedelta(hours=48)
 # An agent is topped up once less than HORIZON - REFRESH lies planned ahead (so about hourly)
@@ -36,21 +39,6 @@ def settings_row(session: Session, user_id: str, now: datetime) -> PromptSetting
         session.add(row)
         session.flush()
     return row
-
-
-def schedule_of(user: User, settings: dict[str, Any], shifts: ShiftInputs | None = None) -> AgentSchedule:
-    """What the planner needs to know about the agent: imported shifts first, else the profile's work hours."""
-    if shifts is None:
-        return AgentSchedule(user.id, user.timezone, settings, user.work_hours, user.quiet_hours)
-    planned = tuple(Shift(start, end, tuple(ShiftActivity(*activity) for activity in activities))
-                    for start, end, activities in shifts.shifts)
-    return AgentSchedule(user.id, user.timezone, settings, user.work_hours, user.quiet_hours, planned, shifts.covered)
-
-
-def agent_schedule(session: Session, user: User, settings: dict[str, Any], start: datetime,
-                   end: datetime) -> AgentSchedule:
-    """The agent's schedule with their imported shifts around [start, end) loaded."""
-    return schedule_of(user, settings, shift_inputs(session, [user.id], start, end).get(user.id))
 
 
 def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict[str, int]:
