@@ -116,9 +116,12 @@ def register_request_hooks(app: Flask) -> None:
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         set_write_intent(request.method in UNSAFE)
         _cap_streamed_body()
-        # The console's HTML forms post form data; everything else speaks JSON only.
+        # The console's HTML forms post form data, the shift upload takes CSV; everything else speaks JSON only.
         json_only = request.blueprint != "console"
-        if json_only and request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
+        if request.endpoint == "shifts.ShiftsCsv":
+            if request.method in UNSAFE and request.mimetype != "text/csv":
+                return problem(415, "Unsupported media type", "Send the file as text/csv.")
+        elif json_only and request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
             return problem(415, "Unsupported media type", "Send the body as application/json.")
         return None
 

@@ -28,6 +28,7 @@ from wellbeing.risk.snapshots import refresh_diary_risk, refresh_stale_risk
 from wellbeing.prompts.dispatch import Channel, dispatch_due, expire_stale
 from wellbeing.prompts.planner import top_up_plans
 from wellbeing.prompts.reminders import plan_reminders
+from wellbeing.shifts.feeds import refresh_feeds
 from wellbeing.trends.release import release_job
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,17 @@ def run_recovery_breaks(session: Session, now: datetime) -> dict[str, int]:
     return run_due(session, now, factory)
 
 
+def refresh_shift_feeds(session: Session, now: datetime) -> dict[str, int]:
+    """Read the due iCalendar shift feeds (conditional GET) and import what changed."""
+    return refresh_feeds(session, now, keyring(), current_app.config["ALLOW_PRIVATE_WEBHOOKS"])
+
+
 JOBS: list[Job] = [
     Job("plan_prompts", 60, top_up_plans),
     Job("plan_reminders", 900, plan_reminders),
     Job("dispatch_prompts", 1, dispatch_prompts),
     Job("recovery_breaks", 2, run_recovery_breaks),
+    Job("refresh_shift_feeds", 300, refresh_shift_feeds),
     Job("expire_prompts", 15, expire_stale),
     Job("counseling_reminders", 60, send_counseling_reminders),
     Job("retention_purge", 3600, purge_expired),

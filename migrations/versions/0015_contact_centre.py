@@ -149,6 +149,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_shifts_org_id'), ['org_id'], unique=False)
         batch_op.create_index('ix_shifts_user_start', ['user_id', 'start_at'], unique=False)
 
+    op.create_table('shift_feeds',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('user_id', sa.String(length=36), nullable=True),
+    sa.Column('url_ciphertext', sa.Text(), nullable=False),
+    sa.Column('url_host', sa.String(length=255), nullable=False),
+    sa.Column('etag', sa.String(length=500), nullable=True),
+    sa.Column('last_modified', sa.String(length=100), nullable=True),
+    sa.Column('created_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_check_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_checked_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_success_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('request_fingerprint', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_shift_feeds_org_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_shift_feeds_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shift_feeds'))
+    )
+    with op.batch_alter_table('shift_feeds', schema=None) as batch_op:
+        batch_op.create_index('ix_shift_feeds_next_check', ['next_check_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shift_feeds_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shift_feeds_user_id'), ['user_id'], unique=False)
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('external_ids', sa.JSON(), nullable=True))
 
@@ -158,6 +182,12 @@ def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('external_ids')
 
+    with op.batch_alter_table('shift_feeds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shift_feeds_user_id'))
+        batch_op.drop_index(batch_op.f('ix_shift_feeds_org_id'))
+        batch_op.drop_index('ix_shift_feeds_next_check')
+
+    op.drop_table('shift_feeds')
     with op.batch_alter_table('shifts', schema=None) as batch_op:
         batch_op.drop_index('ix_shifts_user_start')
         batch_op.drop_index(batch_op.f('ix_shifts_org_id'))

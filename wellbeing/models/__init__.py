@@ -20,7 +20,7 @@ from wellbeing.models.counseling import (
 from wellbeing.models.diary import DiaryEntry, DiaryTag, DiaryTombstone
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
-from wellbeing.models.shifts import Shift, ShiftCoverage
+from wellbeing.models.shifts import Shift, ShiftCoverage, ShiftFeed
 from wellbeing.models.trends import (
     POOLED_CELL,
     PrivacyLedger,
@@ -79,5 +79,6 @@ __all__ = [
     "RecoverySettings",
     "Shift",
     "ShiftCoverage",
+    "ShiftFeed",
     "User",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wellbeing.core.db import UTCDateTime, db, id_column_type, new_id
@@ -49,3 +49,29 @@ class ShiftCoverage(db.Model):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(8))
+
+
+class ShiftFeed(db.Model):
+    """An iCalendar feed of shifts: one agent's (``user_id``) or the organization's (agents named by ATTENDEE).
+
+    The URL often carries an access token, so it is encrypted at rest bound to the row's id. The refresh job
+    asks with the stored ETag / Last-Modified; ``last_error`` and ``failures`` are the state the admin sees.
+    """
+
+    __tablename__ = "shift_feeds"
+    __table_args__ = (Index("ix_shift_feeds_next_check", "next_check_at"),)
+
+    id: Mapped[str] = mapped_column(id_column_type(), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    url_ciphertext: Mapped[str] = mapped_column(Text)
+    url_host: Mapped[str] = mapped_column(String(255))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))

@@ -45,30 +45,36 @@ def replace_shifts(session: Session, org_id: str, user_id: str, start: datetime,
     Returns the stored range as the API shows it and whether anything changed: the same body twice changes
     nothing (no write, no replan). A change replans the agent's coming prompts in the same transaction.
     """
+    with write_intent():
+        result = stage_shifts(session, org_id, user_id, start, end, shifts, source, now)
+        session.commit()
+    return result
+
+
+def stage_shifts(session: Session, org_id: str, user_id: str, start: datetime, end: datetime,
+                 shifts: Sequence[Mapping[str, Any]], source: str, now: datetime) -> tuple[dict, bool]:
+    """replace_shifts without the commit, for an import of many agents that stands or falls as a whole."""
     assert source in SHIFT_SOURCES
-    user = session.get(User, user_id) if user_id else None
+    user = session.get(User, user_id) if user_id and len(user_id) <= 36 else None
     if user is None or user.org_id != org_id:
         raise NotFound("No such user in your organization.")
     start, end = _utc(start), _utc(end)
     wanted = _validated(start, end, shifts)
-    with write_intent():
-        stored = _stored(session, user.id, start, end)
-        covered = session.scalar(select(ShiftCoverage.id).where(
-            ShiftCoverage.user_id == user.id, ShiftCoverage.start_at <= start, ShiftCoverage.end_at >= end).limit(1))
-        if stored == wanted and covered is not None:
-            session.commit()
-            return _body(start, end, wanted), False
-        session.execute(delete(Shift).where(Shift.user_id == user.id, Shift.start_at >= start, Shift.start_at < end))
-        session.execute(delete(ShiftCoverage).where(
-            ShiftCoverage.user_id == user.id, ShiftCoverage.start_at >= start, ShiftCoverage.end_at <= end))
-        session.add_all(Shift(id=new_id(), org_id=org_id, user_id=user.id, start_at=s, end_at=e,
-                              activities=[{"kind": k, "start": _iso(a), "end": _iso(b)} for k, a, b in acts],
-                              source=source, created_at=now) for s, e, acts in wanted)
-        session.add(ShiftCoverage(id=new_id(), user_id=user.id, start_at=start, end_at=end, source=source))
-        session.flush()
-        if user.role == "agent" and user.deactivated_at is None:
-            reactions.announce(session, ShiftsChanged(user, now))
-        session.commit()
+    stored = _stored(session, user.id, start, end)
+    covered = session.scalar(select(ShiftCoverage.id).where(
+        ShiftCoverage.user_id == user.id, ShiftCoverage.start_at <= start, ShiftCoverage.end_at >= end).limit(1))
+    if stored == wanted and covered is not None:
+        return _body(start, end, wanted), False
+    session.execute(delete(Shift).where(Shift.user_id == user.id, Shift.start_at >= start, Shift.start_at < end))
+    session.execute(delete(ShiftCoverage).where(
+        ShiftCoverage.user_id == user.id, ShiftCoverage.start_at >= start, ShiftCoverage.end_at <= end))
+    session.add_all(Shift(id=new_id(), org_id=org_id, user_id=user.id, start_at=s, end_at=e,
+                          activities=[{"kind": k, "start": _iso(a), "end": _iso(b)} for k, a, b in acts],
+                          source=source, created_at=now) for s, e, acts in wanted)
+    session.add(ShiftCoverage(id=new_id(), user_id=user.id, start_at=start, end_at=end, source=source))
+    session.flush()
+    if user.role == "agent" and user.deactivated_at is None:
+        reactions.announce(session, ShiftsChanged(user, now))
     return _body(start, end, wanted), True
 
 
