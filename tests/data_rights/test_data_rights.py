@@ -40,6 +40,7 @@ KEPT_ON_ERASURE = {
     "devices": "the agent's push targets, not wellbeing data (their secrets are never exported)",
     "shifts": "the working schedule from workforce management, like the work hours (purged by retention)",
     "shift_coverage": "which stretches the schedule imports speak for",
+    "shift_feeds": "the administrator's configuration of where the agent's schedule comes from",
     "recovery_opt_ins": "the agent's standing choice of recovery breaks, not wellbeing data",
     "privacy_person_ledger": "the epsilon already spent on figures that could include the agent: forgetting it "
                              "would let a later figure spend that month again",
@@ -143,6 +144,9 @@ def _populate_contact_centre(app, world) -> None:
                                       "shifts": [{"start": start.isoformat(),
                                                   "end": (start + timedelta(hours=8)).isoformat()}]})
     assert response.status_code == 200, response.json
+    feed = world.client.post(f"{API}/org/shift-feeds", headers=world.as_("admin"),
+                             json={"url": "http://127.0.0.1:9/agent.ics", "user_id": world.ids["agent"]})
+    assert feed.status_code == 201, feed.json
     assert world.client.put(f"{API}/me/recovery", json={"opted_in": True},
                             headers=world.as_("agent")).status_code == 200
     with app.app_context():

@@ -7,9 +7,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
-from wellbeing.models import Shift, ShiftCoverage, User
+from wellbeing.models import Shift, ShiftCoverage, ShiftFeed, User
 
-TABLES = ("shifts", "shift_coverage")
+TABLES = ("shifts", "shift_coverage", "shift_feeds")
 
 
 def export_shifts(session: Session, user: User, keyring: Keyring) -> dict:
@@ -17,7 +17,9 @@ def export_shifts(session: Session, user: User, keyring: Keyring) -> dict:
     shifts = session.scalars(select(Shift).where(Shift.user_id == user.id).order_by(Shift.start_at, Shift.id))
     covered = session.scalars(select(ShiftCoverage).where(ShiftCoverage.user_id == user.id)
                               .order_by(ShiftCoverage.start_at, ShiftCoverage.id))
-    return {"shifts": [{"id": s.id, "start": s.start_at, "end": s.end_at, "activities": s.activities, "source": s.source}
+    feeds = session.scalars(select(ShiftFeed).where(ShiftFeed.user_id == user.id).order_by(ShiftFeed.created_at))
+    return {"feeds": [{"id": f.id, "host": f.url_host, "last_success_at": f.last_success_at} for f in feeds],
+            "shifts": [{"id": s.id, "start": s.start_at, "end": s.end_at, "activities": s.activities, "source": s.source}
                        for s in shifts],
             "covered": [{"id": c.id, "from": c.start_at, "to": c.end_at, "source": c.source} for c in covered]}
 
