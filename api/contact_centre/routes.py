@@ -1,4 +1,4 @@
-"""POST /integrations/amazon-connect/events (API key); GET, PUT /org/contact-centre/rules and /org/recovery
+"""POST /integrations/amazon-connect/events and /integrations/genesys/events (API key); GET, PUT /org/contact-centre/rules and /org/recovery
 (admin); GET, PUT /me/recovery, GET /me/recovery-breaks, POST /me/recovery-breaks/{id}/stop (agent)."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask_jwt_extended import current_user
 
 from api.contact_centre.schemas import (
     EVENTBRIDGE_EVENT,
+    GENESYS_EVENT,
     EventOutcomeSchema,
     OptInSchema,
     RecoveryBreakListSchema,
@@ -18,7 +19,7 @@ from api.contact_centre.schemas import (
 from api.core.auth import api_key_required, login_required
 from api.core.extensions import Blueprint
 from api.core.keyring import keyring
-from wellbeing.contact_centre import amazon_connect, recovery, rules
+from wellbeing.contact_centre import amazon_connect, genesys, recovery, rules
 from wellbeing.contact_centre.platform import Malformed, receive
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
@@ -40,6 +41,23 @@ class AmazonConnectEvents(MethodView):
             raise Malformed("The body must be JSON.", "json")
         event = amazon_connect.read_event(payload)
         status, detail = receive(db.session, g.api_key.org_id, "amazon_connect", event, utcnow())
+        return {"status": status, "detail": detail}
+
+
+@blp.route("/integrations/genesys/events")
+class GenesysEvents(MethodView):
+    @api_key_required
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": GENESYS_EVENT}}})
+    @blp.response(202, EventOutcomeSchema)
+    @blp.alt_response(400, description="Not a Genesys Cloud notification (the problem names the field)")
+    def post(self):
+        """A Genesys Cloud conversation event (EventBridge integration or Process Automation); idempotent on
+        eventBody.eventId"""
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise Malformed("The body must be JSON.", "json")
+        event = genesys.read_event(payload)
+        status, detail = receive(db.session, g.api_key.org_id, "genesys", event, utcnow())
         return {"status": status, "detail": detail}
 
 

@@ -21,6 +21,16 @@ EVENTBRIDGE_EVENT = {
 }
 
 
+GENESYS_EVENT = {
+    "type": "object",
+    "description": "A Genesys Cloud notification with `topicName` and `eventBody` (v2.detail.events.conversation.{id}"
+                   ".user.start, .user.end, .acw), either inside an EventBridge event's `detail` or posted as is by "
+                   "a Process Automation webhook. Other topics are accepted and ignored.",
+    "properties": {"detail-type": {"type": "string"}, "detail": {"type": "object"},
+                   "topicName": {"type": "string"}, "eventBody": {"type": "object"}},
+}
+
+
 class EventOutcomeSchema(ma.Schema):
     """What became of the event."""
 
