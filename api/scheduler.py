@@ -52,7 +52,9 @@ def dispatch_prompts(session: Session, now: datetime) -> dict[str, int]:
 
 def run_recovery_breaks(session: Session, now: datetime) -> dict[str, int]:
     """Apply due recovery breaks and restore finished ones through each organization's connector."""
-    endpoints = {"amazon_connect": current_app.config["AMAZON_CONNECT_ENDPOINT_URL"]}
+    endpoints = {"amazon_connect": current_app.config["AMAZON_CONNECT_ENDPOINT_URL"],
+                 "genesys_login": current_app.config["GENESYS_LOGIN_URL"],
+                 "genesys_api": current_app.config["GENESYS_API_URL"]}
     factory = connector_factory(keyring(), endpoints, current_app.config["ALLOW_PRIVATE_WEBHOOKS"])
     return run_due(session, now, factory)
 

@@ -93,3 +93,67 @@ class FakeAmazonConnect:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class FakeGenesys:
+    """Genesys Cloud's login host (POST /oauth/token, client credentials in Basic auth) and API host (PATCH
+    /api/v2/users/{id}/presences/purecloud with the issued bearer token), on one local server."""
+
+    def __init__(self, client_id: str, client_secret: str) -> None:
+        import base64
+        import secrets
+
+        self.client_id, self.client_secret = client_id, client_secret
+        self.tokens: set[str] = set()
+        self.token_requests = 0
+        self.changes: list[tuple[str, str]] = []
+        self.refused: list[str] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _answer(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                expected = "Basic " + base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
+                if self.path != "/oauth/token" or body != b"grant_type=client_credentials" \
+                        or self.headers.get("Authorization") != expected:
+                    fake.refused.append("bad client credentials")
+                    return self._answer(401, {"error": "invalid_client"})
+                fake.token_requests += 1
+                token = secrets.token_urlsafe(24)
+                fake.tokens.add(token)
+                self._answer(200, {"access_token": token, "token_type": "bearer", "expires_in": 86399})
+
+            def do_PATCH(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+                match = re.fullmatch(r"/api/v2/users/([^/]+)/presences/purecloud", self.path)
+                if scheme != "Bearer" or token not in fake.tokens:
+                    fake.refused.append("bad token")
+                    return self._answer(401, {"code": "bad.credentials"})
+                if match is None:
+                    return self._answer(404, {"code": "not.found"})
+                fake.changes.append((match[1], body["presenceDefinition"]["id"]))
+                self._answer(200, {"presenceDefinition": body["presenceDefinition"], "source": "PURECLOUD"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

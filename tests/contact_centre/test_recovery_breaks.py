@@ -245,3 +245,44 @@ def test_amazon_connect_refuses_a_bad_signature_and_the_break_fails_for_good(app
     assert fake_connect.changes == [] and fake_connect.refused == ["signature mismatch"]
     [item] = _breaks(session)
     assert item.status == "failed" and "AccessDeniedException" in item.failure_reason
+
+
+@pytest.fixture
+def fake_genesys(app):
+    from tests.contact_centre.fakes import FakeGenesys
+
+    fake = FakeGenesys("wellbeing-client", "genesys-client-secret-0123456789")
+    before = app.config["GENESYS_LOGIN_URL"], app.config["GENESYS_API_URL"]
+    app.config["GENESYS_LOGIN_URL"] = app.config["GENESYS_API_URL"] = fake.url
+    yield fake
+    app.config["GENESYS_LOGIN_URL"], app.config["GENESYS_API_URL"] = before
+    fake.close()
+
+
+def test_genesys_presence_is_set_with_a_client_credentials_token_and_restored(app, world, session, fake_genesys):
+    world.client.patch(f"{API}/me", json={"timezone": "Asia/Shanghai"}, headers=world.as_("agent"))
+    link_agent(world, platform="genesys", platform_id="7f8a9b0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c")
+    _settings(world, enabled=True, minutes=2, connector="genesys",
+              config={"recovery_presence_id": "presence-recovery", "available_presence_id": "presence-available"},
+              secret={"client_id": "wellbeing-client", "client_secret": "genesys-client-secret-0123456789"})
+    _opt_in(world)
+    _tough_run(world, api_key(world))
+    assert _run(app, NOON)["applied"] == 1
+    assert _run(app, NOON + timedelta(minutes=2))["restored"] == 1
+    assert fake_genesys.refused == [] and fake_genesys.token_requests == 1  # the token is reused
+    assert fake_genesys.changes == [("7f8a9b0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c", "presence-recovery"),
+                                    ("7f8a9b0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c", "presence-available")]
+
+
+def test_genesys_refuses_wrong_client_credentials_and_the_break_fails(app, world, session, fake_genesys):
+    world.client.patch(f"{API}/me", json={"timezone": "Asia/Shanghai"}, headers=world.as_("agent"))
+    link_agent(world, platform="genesys", platform_id="7f8a9b0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c")
+    _settings(world, enabled=True, minutes=2, connector="genesys",
+              config={"recovery_presence_id": "presence-recovery", "available_presence_id": "presence-available"},
+              secret={"client_id": "wellbeing-client", "client_secret": "a-wrong-secret-of-some-length"})
+    _opt_in(world)
+    _tough_run(world, api_key(world))
+    assert _run(app, NOON)["failed"] == 1
+    [item] = _breaks(session)
+    assert item.status == "failed" and item.failure_reason == "not applied: OAuth token refused: HTTP 401"
+    assert fake_genesys.changes == [] and fake_genesys.refused == ["bad client credentials"]

@@ -6,10 +6,15 @@ a platform failure (unreachable, refused, bad credentials): the Result says what
 """
 from __future__ import annotations
 
+import base64
+import http.client
 import json
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import quote, urlsplit
 
 from wellbeing.prompts.channels import webhook
 
@@ -120,6 +125,96 @@ class AmazonConnectConnector:
         except BotoCoreError as error:
             return Result(False, str(error)[:300])
         return Result(True)
+
+
+class GenesysConnector:
+    """Genesys Cloud: an OAuth client-credentials token from the login host, then the user presence API
+    (PATCH /api/v2/users/{userId}/presences/purecloud) to the configured recovery presence and back to the
+    available one. Tokens are cached per client until shortly before they expire."""
+
+    name = "genesys"
+    _tokens: dict[tuple[str, str], tuple[str, float]] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, config: dict[str, Any], credentials: dict[str, str], login_url: str, api_url: str) -> None:
+        self.recovery_presence = config["recovery_presence_id"]
+        self.available_presence = config["available_presence_id"]
+        self.client_id, self.client_secret = credentials["client_id"], credentials["client_secret"]
+        self.login_url, self.api_url = login_url.rstrip("/"), api_url.rstrip("/")
+
+    def apply(self, request: BreakRequest) -> Result:
+        return self._presence(request, self.recovery_presence)
+
+    def restore(self, request: BreakRequest) -> Result:
+        return self._presence(request, self.available_presence)
+
+    def _presence(self, request: BreakRequest, presence_id: str) -> Result:
+        if not request.platform_user_id:
+            return Result(False, "the agent has no genesys id", permanent=True)
+        try:
+            token = self._token()
+            status, _ = _http("PATCH", f"{self.api_url}/api/v2/users/{quote(request.platform_user_id, safe='')}"
+                                       "/presences/purecloud",
+                              {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                              json.dumps({"presenceDefinition": {"id": presence_id}}).encode())
+            if status == 401:  # the token was revoked early: one fresh one
+                self._forget()
+                token = self._token()
+                status, _ = _http("PATCH", f"{self.api_url}/api/v2/users/"
+                                           f"{quote(request.platform_user_id, safe='')}/presences/purecloud",
+                                  {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                                  json.dumps({"presenceDefinition": {"id": presence_id}}).encode())
+        except _Failed as error:
+            return Result(False, str(error), error.permanent)
+        except OSError as error:
+            return Result(False, f"Genesys Cloud unreachable: {error}"[:300])
+        if 200 <= status < 300:
+            return Result(True)
+        return Result(False, f"presence API answered HTTP {status}", 400 <= status < 500 and status not in (408, 429))
+
+    def _token(self) -> str:
+        key = (self.login_url, self.client_id)
+        with self._lock:
+            cached = self._tokens.get(key)
+            if cached and cached[1] > time.monotonic():
+                return cached[0]
+        basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        status, body = _http("POST", f"{self.login_url}/oauth/token",
+                             {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+                             b"grant_type=client_credentials")
+        if status != 200:
+            raise _Failed(f"OAuth token refused: HTTP {status}", permanent=status in (400, 401, 403))
+        try:
+            answer = json.loads(body)
+            token, expires = answer["access_token"], int(answer.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError):
+            raise _Failed("OAuth token answer unreadable") from None
+        with self._lock:
+            self._tokens[key] = (token, time.monotonic() + max(expires - 60, 0))
+        return token
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._tokens.pop((self.login_url, self.client_id), None)
+
+
+class _Failed(Exception):
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _http(method: str, url: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+    parts = urlsplit(url)
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.hostname, parts.port, timeout=TIMEOUT[1])
+    try:
+        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body,
+                           headers={**headers, "User-Agent": "wellbeing-recovery/1"})
+        response = connection.getresponse()
+        return response.status, response.read(100_000)
+    finally:
+        connection.close()
 
 
 def credentials_json(credentials: dict[str, str]) -> str:

@@ -17,7 +17,13 @@ from typing import Any, Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from wellbeing.contact_centre.connectors import AmazonConnectConnector, BreakRequest, Connector, WebhookConnector
+from wellbeing.contact_centre.connectors import (
+    AmazonConnectConnector,
+    BreakRequest,
+    Connector,
+    GenesysConnector,
+    WebhookConnector,
+)
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import new_id, write_intent
 from wellbeing.core.errors import Conflict, Invalid, NotFound
@@ -113,6 +119,8 @@ def connector_factory(keyring: Keyring, endpoints: dict[str, str | None],
             return WebhookConnector(row.config["url"], secret["secret"], allow_private)
         if row.connector == "amazon_connect":
             return AmazonConnectConnector(row.config, secret, endpoints.get("amazon_connect"))
+        if row.connector == "genesys":
+            return GenesysConnector(row.config, secret, endpoints["genesys_login"], endpoints["genesys_api"])
         raise ValueError(f"no connector {row.connector!r}")
 
     return build
