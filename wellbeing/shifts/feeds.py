@@ -210,32 +210,40 @@ def check_feed_url(url: str, allow_private: bool = False) -> str:
 
 def _import(session: Session, feed_id: str, body: bytes, now: datetime) -> str:
     feed = session.get(ShiftFeed, feed_id)
+    org_id, user_id = feed.org_id, feed.user_id
+    session.commit()
+    import_calendar(session, org_id, user_id, body, now)
+    return "imported"
+
+
+def import_calendar(session: Session, org_id: str, user_id: str | None, body: bytes, now: datetime) -> int:
+    """Import one calendar over the window [yesterday, +28 days): the agent's (user_id) or the organization's
+    (agents by ATTENDEE). Returns the agents whose shifts changed; FeedError names agents whose shifts were refused."""
     start = datetime.combine((now - WINDOW_BEFORE).date(), time(0), UTC)
     end = start + WINDOW_BEFORE + WINDOW_AFTER
     events = parse_feed(body, start, end)
-    if feed.user_id is not None:
-        per_user = {feed.user_id: events}
+    if user_id is not None:
+        per_user = {user_id: events}
     else:
         emails = {e for event in events for e in event[3]}
         users = dict(session.execute(select(User.email, User.id).where(
-            User.org_id == feed.org_id, User.role == "agent", User.email.in_(emails))).all()) if emails else {}
+            User.org_id == org_id, User.role == "agent", User.email.in_(emails))).all()) if emails else {}
         per_user = defaultdict(list)
         for event in events:
             for email in event[3]:
                 if email in users:
                     per_user[users[email]].append(event)
-    org_id = feed.org_id
     session.commit()
-    problems = []
-    for user_id, mine in per_user.items():
+    problems, changed = [], 0
+    for agent_id, mine in per_user.items():
         try:
-            replace_shifts(session, org_id, user_id, start, end, _shifts(mine, start, end), "ical", now)
+            changed += replace_shifts(session, org_id, agent_id, start, end, _shifts(mine, start, end), "ical", now)[1]
         except (Invalid, NotFound) as error:
             session.rollback()
-            problems.append(f"{user_id}: {error.detail}")
+            problems.append(f"{agent_id}: {error.detail}")
     if problems:
         raise FeedError(("some shifts were refused: " + "; ".join(problems))[:500])
-    return "imported"
+    return changed
 
 
 def _shifts(events, start: datetime, end: datetime) -> list[dict]:
