@@ -174,3 +174,23 @@ def test_the_rule_mapping_is_the_admins(app, world, session):
         "complaint": [], "abusive": ["a"]}
     other = world.client.get(f"{API}/org/contact-centre/rules", headers=world.as_("other_admin")).json
     assert other["amazon_connect"] == {"complaint": [], "abusive": []}
+
+
+def test_racing_deliveries_apply_each_event_once(app, world, session):
+    from concurrent.futures import ThreadPoolExecutor
+
+    link_agent(world)
+    key = api_key(world)
+    events = [amazon_event("disconnected")] * 6 + [amazon_event("connected_to_agent")] * 2
+
+    def post(event):
+        with app.test_client() as client:
+            return client.post(URL, json=event, headers=key).json["status"]
+
+    with time_machine.travel(CALL_END + timedelta(seconds=5), tick=False):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            outcomes = list(pool.map(post, events))
+    assert outcomes.count("ended") == 1 and outcomes.count("duplicate") == 6
+    assert sum(o in ("started", "ignored") for o in outcomes) == 1
+    assert _count(session, PlatformContact) == 1 and _count(session, CallEvent, CallEvent.kind == "ended") == 1
+    assert _count(session, PlatformEvent) == 2

@@ -223,3 +223,19 @@ def test_questionnaire_reminders_wait_for_the_imported_shift(app, world, session
                                                       Prompt.user_id == world.ids["agent"])).all()
     start = _local(SH, 2030, 3, 4, 10, 30)
     assert start <= reminder.due_at <= start + timedelta(seconds=120)
+
+
+def test_concurrent_imports_of_one_agent_never_double_a_shift(app, world, session):
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = _key(world)
+    body = _day_body()
+
+    def put(_):
+        with app.test_client() as client:
+            return client.put(f"{API}/users/{world.ids['agent']}/shifts", json=body, headers=key).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert set(pool.map(put, range(6))) == {200}
+    assert len(session.scalars(select(Shift.id)).all()) == 1
+    assert len(session.scalars(select(ShiftCoverage.id)).all()) == 1

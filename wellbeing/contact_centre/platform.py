@@ -26,6 +26,9 @@ from wellbeing.models import PlatformEvent as ReceivedEvent
 from wellbeing.prompts.calls import call_happened, reassess_tough_calls
 
 
+ATTEMPTS = 5
+
+
 class Malformed(DomainError):
     """The body is not an event of the platform (400 problem+json naming the field)."""
 
@@ -47,23 +50,30 @@ class PlatformEvent:
 
 
 def receive(session: Session, org_id: str, platform: str, event: PlatformEvent, now: datetime) -> tuple[str, str | None]:
-    """Record and apply one event; returns (outcome, detail): started, ended, rule, duplicate or ignored."""
-    with write_intent():
-        if session.scalar(select(ReceivedEvent.id).where(ReceivedEvent.org_id == org_id,
-                                                         ReceivedEvent.platform == platform,
-                                                         ReceivedEvent.event_id == event.event_id)) is not None:
-            session.commit()
-            return "duplicate", None
-        outcome, detail = _apply(session, org_id, platform, event, now)
-        session.add(ReceivedEvent(org_id=org_id, platform=platform, event_id=event.event_id, outcome=outcome,
-                                  outcome_detail=detail, received_at=now))
-        try:
-            session.commit()
-        except IntegrityError:
-            # The same event delivered twice at once: the other delivery applied it
-            session.rollback()
-            return "duplicate", None
-    return outcome, detail
+    """Record and apply one event; returns (outcome, detail): started, ended, rule, duplicate or ignored.
+
+    Deliveries racing each other (the same event twice, or two events of one new call) meet at a unique key; the
+    loser starts over and then sees what the winner stored (a few rounds at most: one per key it can lose on).
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        with write_intent():
+            if session.scalar(select(ReceivedEvent.id).where(ReceivedEvent.org_id == org_id,
+                                                             ReceivedEvent.platform == platform,
+                                                             ReceivedEvent.event_id == event.event_id)) is not None:
+                session.commit()
+                return "duplicate", None
+            try:
+                outcome, detail = _apply(session, org_id, platform, event, now)
+                session.add(ReceivedEvent(org_id=org_id, platform=platform, event_id=event.event_id,
+                                          outcome=outcome, outcome_detail=detail, received_at=now))
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                if attempt == ATTEMPTS:
+                    raise
+                continue
+        return outcome, detail
+    raise AssertionError("unreachable")
 
 
 def find_agent(session: Session, org_id: str, platform: str, platform_user_id: str) -> User | None:

@@ -16,6 +16,7 @@ number of consecutive failures, shown to the admin, and retried with a growing d
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -44,6 +45,7 @@ MAX_BYTES = 5_000_000
 TIMEOUT = 10.0
 ACTIVITY_WORDS = {"break": ("break", "休息"), "meal": ("meal", "lunch", "dinner", "午餐", "用餐", "晚餐"),
                   "meeting": ("meeting", "会议"), "training": ("training", "coaching", "培训")}
+_WORDS = re.compile(r"[a-z]+|[^\x00-\x7f]+")
 
 
 class FeedError(Exception):
@@ -264,8 +266,10 @@ def _kind(event) -> str:
     categories = event.get("CATEGORIES")
     for group in categories if isinstance(categories, list) else [categories] if categories else []:
         words += " " + " ".join(str(c).lower() for c in getattr(group, "cats", [group]))
+    tokens = _WORDS.findall(words)
     for kind, names in ACTIVITY_WORDS.items():
-        if any(name in words for name in names):
+        # Whole English words ("breakfast shift" is a shift); Chinese names anywhere in a run of CJK text
+        if any(name in tokens if name.isascii() else any(name in token for token in tokens) for name in names):
             return kind
     return "shift"
 

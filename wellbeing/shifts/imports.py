@@ -55,7 +55,9 @@ def stage_shifts(session: Session, org_id: str, user_id: str, start: datetime, e
                  shifts: Sequence[Mapping[str, Any]], source: str, now: datetime) -> tuple[dict, bool]:
     """replace_shifts without the commit, for an import of many agents that stands or falls as a whole."""
     assert source in SHIFT_SOURCES
-    user = session.get(User, user_id) if user_id and len(user_id) <= 36 else None
+    # The user's row is locked (PostgreSQL) so two imports for one agent apply one after the other, never mixed
+    user = session.scalar(select(User).where(User.id == user_id).with_for_update()) \
+        if user_id and len(user_id) <= 36 else None
     if user is None or user.org_id != org_id:
         raise NotFound("No such user in your organization.")
     start, end = _utc(start), _utc(end)
