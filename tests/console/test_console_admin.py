@@ -208,7 +208,7 @@ def test_admin_sets_and_sees_contact_centre_ids(admin, session, world):
     response = post_form(admin, url, url + "/external-ids", {"amazon_connect": "4a5b6c7d", "genesys": ""},
                          follow_redirects=True)
     assert "Contact-centre ids of Agent2 are saved." in text(response)
-    assert "Amazon Connect: 4a5b6c7d" in text(response)
+    assert "Amazon Connect: <code>4a5b6c7d</code>" in text(response)
     assert session.get(User, world.ids["agent2"]).external_ids == {"amazon_connect": "4a5b6c7d"}
     post_form(admin, url, url + "/external-ids", {"amazon_connect": "", "genesys": ""}, follow_redirects=True)
     session.expire_all()
