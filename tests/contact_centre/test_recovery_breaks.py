@@ -286,3 +286,14 @@ def test_genesys_refuses_wrong_client_credentials_and_the_break_fails(app, world
     [item] = _breaks(session)
     assert item.status == "failed" and item.failure_reason == "not applied: OAuth token refused: HTTP 401"
     assert fake_genesys.changes == [] and fake_genesys.refused == ["bad client credentials"]
+
+
+def test_a_break_nobody_could_request_in_time_is_not_applied_late(app, world, session):
+    with Receiver() as platform:
+        key = _setup(world, platform.url, minutes=2)
+        _tough_run(world, key)
+        # The scheduler was down for the whole break: taking the agent out now would be too late
+        assert _run(app, NOON + timedelta(minutes=3)) == {"applied": 0, "restored": 0, "retry": 0, "failed": 1}
+    assert platform.bodies == []
+    [item] = _breaks(session)
+    assert item.status == "failed" and item.failure_reason.startswith("not applied: the break's time had passed")

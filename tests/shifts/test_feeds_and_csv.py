@@ -202,3 +202,17 @@ def test_an_admins_csv_upload_imports_every_agent_in_it_or_nothing(app, world, s
     assert session.scalars(select(Shift.id).order_by(Shift.id)).all() == before
     assert _upload(world, CSV, "supervisor").status_code == 403
     assert _upload(world, "").status_code == 422
+
+
+def test_events_with_a_duration_and_floating_times():
+    from wellbeing.shifts.feeds import parse_feed
+
+    body = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+            b"BEGIN:VEVENT\r\nUID:a@t\r\nDTSTAMP:20300301T000000Z\r\nSUMMARY:Shift\r\n"
+            b"DTSTART:20300304T010000Z\r\nDURATION:PT8H\r\nEND:VEVENT\r\n"
+            b"BEGIN:VEVENT\r\nUID:b@t\r\nDTSTAMP:20300301T000000Z\r\nSUMMARY:Floating\r\n"
+            b"DTSTART:20300305T010000\r\nDTEND:20300305T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    events = parse_feed(body, datetime(2030, 3, 3, tzinfo=UTC), datetime(2030, 3, 10, tzinfo=UTC))
+    assert events == [("shift", datetime(2030, 3, 4, 1, tzinfo=UTC), datetime(2030, 3, 4, 9, tzinfo=UTC), ())]
+    with pytest.raises(Exception, match="not a readable iCalendar feed"):
+        parse_feed(b"this is not a calendar", datetime(2030, 3, 3, tzinfo=UTC), datetime(2030, 3, 10, tzinfo=UTC))

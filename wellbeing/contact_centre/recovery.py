@@ -192,6 +192,9 @@ def run_due(session: Session, now: datetime, connectors: ConnectorFactory, limit
         else:
             reason = "the organization changed its connector" if connector is None else None
         session.commit()  # the claim holds the row; no transaction stays open across the platform's answer
+        if not restoring and now >= request.ends_at:
+            # Nobody asked in time (the scheduler was down for the whole break): too late to take the agent out
+            connector, reason = None, "the break's time had passed before it could be requested"
         if connector is None:
             result = None
         else:

@@ -119,6 +119,8 @@ def refresh_feeds(session: Session, now: datetime, keyring: Keyring, allow_priva
         session.commit()
     for feed_id in due:
         feed = session.get(ShiftFeed, feed_id)
+        if feed is None:  # removed by the admin meanwhile
+            continue
         url = keyring.decrypt(feed.url_ciphertext, _aad(feed.id))
         etag, modified = feed.etag, feed.last_modified
         session.commit()
@@ -178,10 +180,13 @@ def parse_feed(body: bytes, start: datetime, end: datetime) -> list[tuple[str, d
         raise FeedError(f"not a readable iCalendar feed: {error}"[:300]) from None
     events = []
     for event in occurrences:
-        begin, finish = event.get("DTSTART"), event.get("DTEND")
-        if begin is None or finish is None or not isinstance(begin.dt, datetime):
+        begin, finish, duration = event.get("DTSTART"), event.get("DTEND"), event.get("DURATION")
+        if begin is None or not isinstance(begin.dt, datetime) or (finish is None and duration is None):
             continue
-        first, last = begin.dt, finish.dt
+        first = begin.dt
+        last = finish.dt if finish is not None else first + duration.dt
+        if not isinstance(last, datetime):
+            continue
         if first.tzinfo is None or last.tzinfo is None:
             continue  # a floating time names no instant
         attendees = event.get("ATTENDEE") or []
