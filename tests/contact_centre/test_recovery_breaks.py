@@ -82,9 +82,9 @@ def test_a_tough_run_applies_a_recovery_break_with_the_prompt_and_restores_it(ap
         # The break and the breathing prompt start at the same moment
         assert item.status == "requested" and item.starts_at == NOON == prompt.due_at
         assert item.ends_at == NOON + timedelta(minutes=3) and item.prompt_id == prompt.id
-        assert _run(app, NOON) == {"applied": 1, "restored": 0, "retry": 0, "failed": 0}
-        assert _run(app, NOON + timedelta(minutes=2)) == {"applied": 0, "restored": 0, "retry": 0, "failed": 0}
-        assert _run(app, NOON + timedelta(minutes=3)) == {"applied": 0, "restored": 1, "retry": 0, "failed": 0}
+        assert _run(app, NOON) == {"applied": 1, "restored": 0, "retry": 0, "gave_up": 0}
+        assert _run(app, NOON + timedelta(minutes=2)) == {"applied": 0, "restored": 0, "retry": 0, "gave_up": 0}
+        assert _run(app, NOON + timedelta(minutes=3)) == {"applied": 0, "restored": 1, "retry": 0, "gave_up": 0}
     assert platform.bad_signatures == 0
     assert [body["type"] for body in platform.bodies] == ["recovery_break.start", "recovery_break.end"]
     assert platform.bodies[0]["user_id"] == world.ids["agent"] and platform.bodies[0]["minutes"] == 3
@@ -128,7 +128,7 @@ def test_an_unreachable_platform_still_gets_the_prompt_out_and_the_ledger_says_n
     [item] = _breaks(session)
     assert item.status == "failed" and item.applied_at is None and item.next_attempt_at is None
     assert item.failure_reason.startswith("not applied: ") and item.attempts >= 3
-    assert sum(o["failed"] for o in outcomes) == 1 and sum(o["retry"] for o in outcomes) == item.attempts - 1
+    assert sum(o["gave_up"] for o in outcomes) == 1 and sum(o["retry"] for o in outcomes) == item.attempts - 1
 
 
 def test_the_restore_is_a_persisted_job_that_survives_a_scheduler_restart(app, world, session, database_url,
@@ -223,7 +223,7 @@ def test_amazon_connect_put_user_status_is_signed_retried_and_restored(app, worl
     _tough_run(world, key)
     fake_connect.fail_next = 1
     with time_machine.travel(NOON, tick=False):
-        assert _run(app, NOON) == {"applied": 0, "restored": 0, "retry": 1, "failed": 0}
+        assert _run(app, NOON) == {"applied": 0, "restored": 0, "retry": 1, "gave_up": 0}
     with time_machine.travel(NOON + timedelta(seconds=5), tick=False):
         assert _run(app, NOON + timedelta(seconds=5))["applied"] == 1
     with time_machine.travel(NOON + timedelta(minutes=2), tick=False):
@@ -241,7 +241,7 @@ def test_amazon_connect_refuses_a_bad_signature_and_the_break_fails_for_good(app
     _opt_in(world)
     _tough_run(world, api_key(world))
     with time_machine.travel(NOON, tick=False):
-        assert _run(app, NOON)["failed"] == 1
+        assert _run(app, NOON)["gave_up"] == 1
     assert fake_connect.changes == [] and fake_connect.refused == ["signature mismatch"]
     [item] = _breaks(session)
     assert item.status == "failed" and "AccessDeniedException" in item.failure_reason
@@ -282,7 +282,7 @@ def test_genesys_refuses_wrong_client_credentials_and_the_break_fails(app, world
               secret={"client_id": "wellbeing-client", "client_secret": "a-wrong-secret-of-some-length"})
     _opt_in(world)
     _tough_run(world, api_key(world))
-    assert _run(app, NOON)["failed"] == 1
+    assert _run(app, NOON)["gave_up"] == 1
     [item] = _breaks(session)
     assert item.status == "failed" and item.failure_reason == "not applied: OAuth token refused: HTTP 401"
     assert fake_genesys.changes == [] and fake_genesys.refused == ["bad client credentials"]
@@ -293,7 +293,7 @@ def test_a_break_nobody_could_request_in_time_is_not_applied_late(app, world, se
         key = _setup(world, platform.url, minutes=2)
         _tough_run(world, key)
         # The scheduler was down for the whole break: taking the agent out now would be too late
-        assert _run(app, NOON + timedelta(minutes=3)) == {"applied": 0, "restored": 0, "retry": 0, "failed": 1}
+        assert _run(app, NOON + timedelta(minutes=3)) == {"applied": 0, "restored": 0, "retry": 0, "gave_up": 1}
     assert platform.bodies == []
     [item] = _breaks(session)
     assert item.status == "failed" and item.failure_reason.startswith("not applied: the break's time had passed")

@@ -108,7 +108,7 @@ def test_an_agents_feed_is_read_with_recurrences_exceptions_and_zones_then_asked
     server = feed_server("agent_week.ics")
     feed = _add_feed(world, server.url, world.ids["agent"])
     assert feed["status"] == "pending" and feed["url_host"] == "127.0.0.1" and "url" not in feed
-    assert _refresh(app, SUNDAY) == {"unchanged": 0, "imported": 1, "failed": 0}
+    assert _refresh(app, SUNDAY) == {"unchanged": 0, "imported": 1, "unreadable": 0}
     shifts = _my_shifts(world)
     # Mon 10-18 Shanghai with its break, lunch and meeting; Tue moved to 12-20; Wed excluded; the holiday is no shift
     assert [(s["start"], s["end"]) for s in shifts] == [
@@ -123,8 +123,8 @@ def test_an_agents_feed_is_read_with_recurrences_exceptions_and_zones_then_asked
     assert monday and all(datetime(2030, 3, 4, 2, tzinfo=UTC) <= due < datetime(2030, 3, 4, 10, tzinfo=UTC)
                           for due in monday)
     rows = session.scalars(select(Shift.id).order_by(Shift.id)).all()
-    assert _refresh(app, SUNDAY + timedelta(minutes=10)) == {"unchanged": 0, "imported": 0, "failed": 0}  # not due
-    assert _refresh(app, SUNDAY + timedelta(minutes=15)) == {"unchanged": 1, "imported": 0, "failed": 0}
+    assert _refresh(app, SUNDAY + timedelta(minutes=10)) == {"unchanged": 0, "imported": 0, "unreadable": 0}  # not due
+    assert _refresh(app, SUNDAY + timedelta(minutes=15)) == {"unchanged": 1, "imported": 0, "unreadable": 0}
     assert server.requests[0]["if_none_match"] is None
     assert server.requests[1] == {"if_none_match": '"v1"', "if_modified_since": "Fri, 01 Mar 2030 00:00:00 GMT"}
     assert session.scalars(select(Shift.id).order_by(Shift.id)).all() == rows
@@ -147,8 +147,8 @@ def test_a_failing_feed_shows_its_state_to_the_admin_and_backs_off(app, world, s
     server = feed_server("agent_week.ics")
     server.mode = "fail"
     feed = _add_feed(world, server.url, world.ids["agent"])
-    assert _refresh(app, SUNDAY) == {"unchanged": 0, "imported": 0, "failed": 1}
-    assert _refresh(app, SUNDAY + timedelta(minutes=15)) == {"unchanged": 0, "imported": 0, "failed": 1}
+    assert _refresh(app, SUNDAY) == {"unchanged": 0, "imported": 0, "unreadable": 1}
+    assert _refresh(app, SUNDAY + timedelta(minutes=15)) == {"unchanged": 0, "imported": 0, "unreadable": 1}
     [listed] = world.client.get(f"{API}/org/shift-feeds", headers=world.as_("admin")).json["items"]
     assert listed["status"] == "failing" and listed["failures"] == 2 and listed["last_error"] == "HTTP 500 from the feed"
     assert listed["next_check_at"] == "2030-03-03T12:45:00Z"  # 15 min, then 30 min

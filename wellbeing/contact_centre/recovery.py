@@ -176,8 +176,9 @@ def request_recovery(session: Session, user: User, prompt_id: str | None, now: d
 
 
 def run_due(session: Session, now: datetime, connectors: ConnectorFactory, limit: int = 100) -> dict[str, int]:
-    """Apply due requests and restore due breaks, each with its connector; returns the counts of each outcome."""
-    counts = {"applied": 0, "restored": 0, "retry": 0, "failed": 0}
+    """Apply due requests and restore due breaks, each with its connector; returns the counts of each outcome
+    (gave_up: the break is failed for good, the reason on its row)."""
+    counts = {"applied": 0, "restored": 0, "retry": 0, "gave_up": 0}
     for break_id in _claim(session, now, limit):
         item = session.get(RecoveryBreak, break_id)
         settings = session.get(RecoverySettings, item.org_id)
@@ -224,7 +225,7 @@ def run_due(session: Session, now: datetime, connectors: ConnectorFactory, limit
                 if permanent or retry_at >= deadline:
                     item.status, item.failed_at, item.next_attempt_at = "failed", now, None
                     item.failure_reason = (("restore failed: " if restoring else "not applied: ") + (error or ""))[:300]
-                    counts["failed"] += 1
+                    counts["gave_up"] += 1
                 else:
                     item.next_attempt_at, item.failure_reason = retry_at, (error or "")[:300]
                     counts["retry"] += 1

@@ -109,8 +109,8 @@ def feed_status(feed: ShiftFeed) -> str:
 
 def refresh_feeds(session: Session, now: datetime, keyring: Keyring, allow_private: bool = False,
                   limit: int = 50) -> dict[str, int]:
-    """Read every due feed once; returns how many were unchanged (304), imported, or failed."""
-    counts = {"unchanged": 0, "imported": 0, "failed": 0}
+    """Read every due feed once; returns how many were unchanged (304), imported, or unreadable (the error on the feed)."""
+    counts = {"unchanged": 0, "imported": 0, "unreadable": 0}
     with write_intent():
         due = session.scalars(select(ShiftFeed.id).where(ShiftFeed.next_check_at <= now)
                               .order_by(ShiftFeed.next_check_at).limit(limit).with_for_update(skip_locked=True)).all()
@@ -130,7 +130,7 @@ def refresh_feeds(session: Session, now: datetime, keyring: Keyring, allow_priva
         except FeedError as error:
             session.rollback()
             _failed(session, feed_id, str(error), now)
-            counts["failed"] += 1
+            counts["unreadable"] += 1
             continue
         with write_intent():
             feed = session.get(ShiftFeed, feed_id)
