@@ -119,8 +119,8 @@ def register_request_hooks(app: Flask) -> None:
         # The console's HTML forms post form data, the shift upload takes CSV; everything else speaks JSON only.
         json_only = request.blueprint != "console"
         if request.endpoint == "shifts.ShiftsCsv":
-            if request.method in UNSAFE and request.mimetype != "text/csv":
-                return problem(415, "Unsupported media type", "Send the file as text/csv.")
+            if request.method in UNSAFE and request.mimetype not in ("text/csv", *JSON_TYPES):
+                return problem(415, "Unsupported media type", "Send the file as text/csv (or JSON {\"csv\": ...}).")
         elif json_only and request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
             return problem(415, "Unsupported media type", "Send the body as application/json.")
         return None

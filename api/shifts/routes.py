@@ -28,9 +28,13 @@ from wellbeing.shifts.imports import own_shifts, replace_shifts
 
 blp = Blueprint("shifts", __name__, url_prefix="", description="Shifts imported from workforce management")
 
-CSV_BODY = {"required": True, "content": {"text/csv": {"schema": {
-    "type": "string", "description": "rows of `agent e-mail, start, end, activity` (RFC 3339 times with an offset; "
-                                     "activity shift, break, meal, meeting or training), an optional header row"}}}}
+_CSV_TEXT = {"type": "string", "maxLength": 5_000_000,
+             "description": "rows of `agent e-mail, start, end, activity` (RFC 3339 times with an offset; activity "
+                            "shift, break, meal, meeting or training), an optional header row"}
+CSV_BODY = {"required": True, "content": {
+    "text/csv": {"schema": _CSV_TEXT},
+    "application/json": {"schema": {"type": "object", "required": ["csv"], "additionalProperties": False,
+                                    "properties": {"csv": _CSV_TEXT}}}}}
 
 
 def _out(body: dict) -> dict:
@@ -74,16 +78,32 @@ class ShiftsCsv(MethodView):
     @blp.response(200, CsvImportResultSchema)
     def post(self, args):
         """Upload shifts as CSV; every agent in the file gets exactly its rows in [from, to), or nothing is stored"""
-        raw = request.get_data(cache=False)
-        if len(raw) > 5_000_000:
-            raise Invalid("The file is larger than 5 MB.", fields={"csv": ["at most 5 MB"]})
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Invalid("The file must be UTF-8 text.", fields={"csv": ["must be UTF-8 text"]}) from None
-        if "\x00" in text:
-            raise Invalid("The file must be text.", fields={"csv": ["NUL characters are not allowed"]})
+        if request.mimetype == "text/csv":
+            raw = request.get_data(cache=False)
+            if len(raw) > 5_000_000:
+                raise Invalid("The file is larger than 5 MB.", fields={"csv": ["at most 5 MB"]})
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise Invalid("The file must be UTF-8 text.", fields={"csv": ["must be UTF-8 text"]}) from None
+        else:  # the same text as {"csv": "..."}, for clients that only speak JSON
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict) or set(body) != {"csv"} or not isinstance(body["csv"], str) \
+                    or len(body["csv"]) > 5_000_000:
+                raise Invalid("Send the file as text/csv, or as {\"csv\": \"...\"}.",
+                              fields={"csv": ["required: the file's text, at most 5 MB"]})
+            text = body["csv"]
+        if "\x00" in text or not _encodable(text):
+            raise Invalid("The file must be text.", fields={"csv": ["NUL characters and lone surrogates are not allowed"]})
         return import_csv(db.session, current_user.org_id, text, args["from_"], args["to"], utcnow())
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @blp.route("/org/shift-feeds")

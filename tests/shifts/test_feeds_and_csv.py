@@ -216,3 +216,17 @@ def test_events_with_a_duration_and_floating_times():
     assert events == [("shift", datetime(2030, 3, 4, 1, tzinfo=UTC), datetime(2030, 3, 4, 9, tzinfo=UTC), ())]
     with pytest.raises(Exception, match="not a readable iCalendar feed"):
         parse_feed(b"this is not a calendar", datetime(2030, 3, 3, tzinfo=UTC), datetime(2030, 3, 10, tzinfo=UTC))
+
+
+def test_the_csv_may_come_as_json_and_nothing_else(app, world, session):
+    query = {"from": "2030-03-03T16:00:00Z", "to": "2030-03-04T16:00:00Z"}
+    response = world.client.post(f"{API}/org/shifts/csv", query_string=query, json={"csv": CSV},
+                                 headers=world.as_("admin"))
+    assert response.status_code == 200 and response.json == {"agents": 2, "shifts": 2, "changed": 2}
+    for body in ({"csv": 3}, {"file": CSV}, {"csv": CSV, "extra": 1}, [CSV]):
+        refused = world.client.post(f"{API}/org/shifts/csv", query_string=query, json=body, headers=world.as_("admin"))
+        assert refused.status_code == 422 and "csv" in refused.json["errors"]["json"]
+    other = world.client.post(f"{API}/org/shifts/csv", query_string=query, data=b"x",
+                              headers={**world.as_("admin"), "Content-Type": "application/xml"})
+    assert other.status_code == 415
+    assert session.scalar(select(func.count()).select_from(Shift)) == 2

@@ -98,7 +98,7 @@ def replace_settings(session: Session, org_id: str, data: dict[str, Any], keyrin
         if connector is None:
             row.secret_ciphertext = None
         elif secret is not None:
-            row.secret_ciphertext = keyring.encrypt(json.dumps(secret, sort_keys=True), _aad(org_id))
+            row.secret_ciphertext = keyring.encrypt(json.dumps(secret, sort_keys=True), settings_aad(org_id))
         row.updated_at = now
         session.commit()
     return settings_of(session, org_id)
@@ -106,7 +106,7 @@ def replace_settings(session: Session, org_id: str, data: dict[str, Any], keyrin
 
 def secret_of(row: RecoverySettings, keyring: Keyring) -> dict[str, str]:
     """The connector's decrypted secret."""
-    return json.loads(keyring.decrypt(row.secret_ciphertext, _aad(row.org_id))) if row.secret_ciphertext else {}
+    return json.loads(keyring.decrypt(row.secret_ciphertext, settings_aad(row.org_id))) if row.secret_ciphertext else {}
 
 
 def connector_factory(keyring: Keyring, endpoints: dict[str, str | None],
@@ -126,7 +126,8 @@ def connector_factory(keyring: Keyring, endpoints: dict[str, str | None],
     return build
 
 
-def _aad(org_id: str) -> bytes:
+def settings_aad(org_id: str) -> bytes:
+    """The associated data binding an organization's connector secret to its row."""
     return f"recovery_settings:{org_id}".encode()
 
 

@@ -72,7 +72,7 @@ def add_feed(session: Session, org_id: str, data: dict, fingerprint: str, keyrin
 
     def build() -> ShiftFeed:
         return ShiftFeed(id=feed_id, org_id=org_id, user_id=str(user_id) if user_id else None,
-                         url_ciphertext=keyring.encrypt(url, _aad(feed_id)), url_host=host, created_at=now,
+                         url_ciphertext=keyring.encrypt(url, feed_aad(feed_id)), url_host=host, created_at=now,
                          next_check_at=now, failures=0)
 
     with write_intent():
@@ -121,7 +121,7 @@ def refresh_feeds(session: Session, now: datetime, keyring: Keyring, allow_priva
         feed = session.get(ShiftFeed, feed_id)
         if feed is None:  # removed by the admin meanwhile
             continue
-        url = keyring.decrypt(feed.url_ciphertext, _aad(feed.id))
+        url = keyring.decrypt(feed.url_ciphertext, feed_aad(feed.id))
         etag, modified = feed.etag, feed.last_modified
         session.commit()
         try:
@@ -296,5 +296,6 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} not followed", headers, fp)
 
 
-def _aad(feed_id: str) -> bytes:
+def feed_aad(feed_id: str) -> bytes:
+    """The associated data binding a feed's encrypted URL to its row."""
     return f"shift_feed:{feed_id}".encode()
