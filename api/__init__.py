@@ -77,7 +77,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Every resource, under /api/v1 (health and docs at the root), and the web console under /console."""
-    from api import assessments, counseling, data_rights, diary, org, prompts, risk, trends
+    from api import assessments, contact_centre, counseling, data_rights, diary, org, prompts, risk, shifts, trends
     from api.assessments import instruments, support
     from api.core import health
     from api.counseling import my_counseling
@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
         exercises, prompts, devices, events, vapid,
+        shifts, contact_centre,
         trends,
         support,
     )
@@ -117,9 +118,12 @@ def register_request_hooks(app: Flask) -> None:
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         set_write_intent(request.method in UNSAFE)
         _cap_streamed_body()
-        # The console's HTML forms post form data; everything else speaks JSON only.
+        # The console's HTML forms post form data, the shift upload takes CSV; everything else speaks JSON only.
         json_only = request.blueprint != "console"
-        if json_only and request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
+        if request.endpoint == "shifts.ShiftsCsv":
+            if request.method in UNSAFE and request.mimetype not in ("text/csv", *JSON_TYPES):
+                return problem(415, "Unsupported media type", "Send the file as text/csv (or JSON {\"csv\": ...}).")
+        elif json_only and request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
             return problem(415, "Unsupported media type", "Send the body as application/json.")
         return None
 

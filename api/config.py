@@ -84,6 +84,11 @@ class Config:
         self.RATELIMIT_ENABLED = not _as_bool(env.get("RATELIMIT_DISABLED"))
         self.TRUST_PROXY = int(env.get("TRUST_PROXY", "0"))
         self.ALLOW_PRIVATE_WEBHOOKS = _as_bool(env.get("ALLOW_PRIVATE_WEBHOOKS"))
+        # Amazon Connect's API endpoint for recovery breaks (empty: boto3's regional default)
+        self.AMAZON_CONNECT_ENDPOINT_URL = env.get("AMAZON_CONNECT_ENDPOINT_URL") or None
+        # Genesys Cloud's login (OAuth) and API hosts of the organization's region
+        self.GENESYS_LOGIN_URL = env.get("GENESYS_LOGIN_URL", "https://login.mypurecloud.com")
+        self.GENESYS_API_URL = env.get("GENESYS_API_URL", "https://api.mypurecloud.com")
         # How long a dispatcher holds a claimed prompt before another may retry it (it must outlast a delivery)
         self.PROMPT_CLAIM_LEASE_SECONDS = int(env.get("PROMPT_CLAIM_LEASE_SECONDS", "60"))
         self.PASSWORD_HASH_COST = env.get("PASSWORD_HASH_COST", "default")

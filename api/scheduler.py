@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from api.org.mail import send_account_mail
 from api.prompts.push import push_channel
 from wellbeing.core.clock import utcnow
+from wellbeing.contact_centre.recovery import connector_factory, run_due
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.data_rights import purge_expired
 from wellbeing.core.db import db
@@ -27,6 +28,7 @@ from wellbeing.risk.snapshots import refresh_diary_risk, refresh_stale_risk
 from wellbeing.prompts.dispatch import dispatch_due, expire_stale
 from wellbeing.prompts.planner import top_up_plans
 from wellbeing.prompts.reminders import plan_reminders
+from wellbeing.shifts.feeds import refresh_feeds
 from wellbeing.trends.release import release_job
 
 log = logging.getLogger(__name__)
@@ -47,10 +49,26 @@ def dispatch_prompts(session: Session, now: datetime) -> dict[str, int]:
     return dispatch_due(session, now, push_channel(), lease=lease)
 
 
+def run_recovery_breaks(session: Session, now: datetime) -> dict[str, int]:
+    """Apply due recovery breaks and restore finished ones through each organization's connector."""
+    endpoints = {"amazon_connect": current_app.config["AMAZON_CONNECT_ENDPOINT_URL"],
+                 "genesys_login": current_app.config["GENESYS_LOGIN_URL"],
+                 "genesys_api": current_app.config["GENESYS_API_URL"]}
+    factory = connector_factory(keyring(), endpoints, current_app.config["ALLOW_PRIVATE_WEBHOOKS"])
+    return run_due(session, now, factory)
+
+
+def refresh_shift_feeds(session: Session, now: datetime) -> dict[str, int]:
+    """Read the due iCalendar shift feeds (conditional GET) and import what changed."""
+    return refresh_feeds(session, now, keyring(), current_app.config["ALLOW_PRIVATE_WEBHOOKS"])
+
+
 JOBS: list[Job] = [
     Job("plan_prompts", 60, top_up_plans),
     Job("plan_reminders", 900, plan_reminders),
     Job("dispatch_prompts", 1, dispatch_prompts),
+    Job("recovery_breaks", 2, run_recovery_breaks),
+    Job("refresh_shift_feeds", 300, refresh_shift_feeds),
     Job("expire_prompts", 15, expire_stale),
     Job("counseling_reminders", 60, send_counseling_reminders),
     Job("retention_purge", 3600, purge_expired),

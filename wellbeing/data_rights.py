@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from wellbeing.assessments import data as assessment_data
+from wellbeing.contact_centre import data as contact_centre_data
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import write_intent
 from wellbeing.core.errors import NotFound
@@ -22,6 +23,7 @@ from wellbeing.diary import data as diary_data
 from wellbeing.models import ErasureReceipt, Organization, Team, TeamMembership, User
 from wellbeing.org import access_log, consents
 from wellbeing.prompts import data as prompt_data
+from wellbeing.shifts import data as shift_data
 from wellbeing.trends import data as trends_data
 
 EXPORT_FORMAT = "wellbeing-export/1"
@@ -75,6 +77,9 @@ SECTIONS: tuple[Section, ...] = (
             counseling_data.erase_counseling, counseling_data.purge_counseling),
     Section("prompts", prompt_data.TABLES, prompt_data.export_prompts, prompt_data.erase_prompts,
             prompt_data.purge_prompts),
+    Section("shifts", shift_data.TABLES, shift_data.export_shifts, purge=shift_data.purge_shifts),
+    Section("contact_centre", contact_centre_data.TABLES, contact_centre_data.export_contact_centre,
+            contact_centre_data.erase_contact_centre, contact_centre_data.purge_contact_centre),
     Section("access_log", ("access_log",), access_log.export_access_log, purge=access_log.purge_access_log),
     Section("privacy_budget", trends_data.TABLES, trends_data.export_privacy_budget,
             purge=trends_data.purge_privacy_budget),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wellbeing.assessments.demo import seed_assessment_history
+from wellbeing.contact_centre.demo import seed_contact_centre
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import new_id
 from wellbeing.counseling.demo import seed_counseling
@@ -18,6 +19,7 @@ from wellbeing.org import passwords
 from wellbeing.prompts.demo import seed_prompt_history
 from wellbeing.risk.demo import snapshot_rows
 from wellbeing.risk.snapshots import refresh_diary_risk
+from wellbeing.shifts.demo import seed_demo_shifts
 from wellbeing.trends.release import release_due_periods
 
 DEMO_DOMAIN = "demo.example"
@@ -105,6 +107,7 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
     session.flush()
     strains = []
     diarists = []
+    first_team: list[User] = []
     for index, size in enumerate(_team_sizes(agents, teams)):
         name = TEAM_NAMES[index % len(TEAM_NAMES)] + ("" if index < len(TEAM_NAMES) else f" {index // len(TEAM_NAMES) + 1}")
         team = Team(id=new_id(), org_id=org.id, name=name, created_at=now)
@@ -116,6 +119,8 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
             agent = person(f"agent{index + 1}-{n}@{DEMO_DOMAIN}", f"Agent {index + 1}-{n}", "agent", rng.choice(ZONES))
             session.flush()
             session.add(TeamMembership(user_id=agent.id, team_id=team.id, valid_from=since))
+            if index == 0:
+                first_team.append(agent)
             strains.append((agent.id, agent_strain(n - 1, index, seed)))
             diarists.append(DemoAgent(agent.id, strains[-1][1], index, agent.timezone))
     session.flush()
@@ -125,6 +130,9 @@ def seed_demo(session: Session, now: datetime, agents: int | None = None, teams:
     seed_diary_history(session, diarists, now, months, seed, keyring)
     refresh_diary_risk(session, now)  # today's risk results, with the diary signals
     seed_prompt_history(session, strains, now, seed)
+    # The first team's schedule comes from an iCalendar feed and its calls from Amazon Connect
+    seed_demo_shifts(session, org.id, [agent.email for agent in first_team], now)
+    seed_contact_centre(session, org.id, first_team, now, seed)
     release_due_periods(session, org.id, now)  # the trends the scheduler would have published by now
     summary = _summary(session, org)
     summary.created = True

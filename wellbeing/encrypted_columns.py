@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from wellbeing.core.crypto import TOKEN_VERSION, Keyring
 from wellbeing.counseling.views import notes_aad, reason_aad
 from wellbeing.diary.entries import note_aad
-from wellbeing.models import CounselingCase, Device, DiaryEntry
+from wellbeing.contact_centre.recovery import settings_aad
+from wellbeing.models import CounselingCase, Device, DiaryEntry, RecoverySettings, ShiftFeed
 from wellbeing.prompts.devices import secret_aad
+from wellbeing.shifts.feeds import feed_aad
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn(CounselingCase, "reason_ciphertext", lambda row: reason_aad(row.id)),
     EncryptedColumn(CounselingCase, "hr_notes_ciphertext", lambda row: notes_aad(row.id)),
     EncryptedColumn(Device, "secret_ciphertext", lambda row: secret_aad(row.id)),
+    EncryptedColumn(ShiftFeed, "url_ciphertext", lambda row: feed_aad(row.id)),
+    EncryptedColumn(RecoverySettings, "secret_ciphertext", lambda row: settings_aad(row.org_id)),
 )
 
 
@@ -51,7 +55,7 @@ def rotate_keys(session: Session, keyring: Keyring, batch_size: int = 500) -> di
     counts: dict[str, int] = {}
     for spec in ENCRYPTED_COLUMNS:
         column = getattr(spec.model, spec.column)
-        pk = spec.model.id
+        pk = spec.model.__mapper__.primary_key[0]
         after = ""
         counts[spec.name] = 0
         while True:
@@ -63,5 +67,5 @@ def rotate_keys(session: Session, keyring: Keyring, batch_size: int = 500) -> di
                 setattr(row, spec.column, keyring.rotate(getattr(row, spec.column), spec.aad(row)))
             session.commit()
             counts[spec.name] += len(rows)
-            after = rows[-1].id
+            after = getattr(rows[-1], pk.key)
     return counts

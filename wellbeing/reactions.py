@@ -4,6 +4,8 @@
 |-----------------|--------------------|----------------------------------------------------------------------|
 | org.users       | WorkingTimeChanged | prompts: replan the agent's coming prompts in the new hours          |
 | org.users       | WorkingTimeChanged | diary: a new zone rebuilds the agent's daily roll-up in local days    |
+| shifts.imports  | ShiftsChanged      | prompts: replan the agent's coming prompts in the imported shifts    |
+| prompts.calls   | ToughCallPromptPlanned | contact_centre: a recovery break with the breathing prompt (opted in) |
 | org.consents    | ConsentWithdrawn   | counseling: withdrawing hr_followup closes the cases it opened       |
 | assessments     | AssessmentRecorded | risk: a new snapshot; counseling: alerts open an HR case (consented) |
 | assessments     | AssessmentRecorded | prompts: the answered instrument's questionnaire reminder is settled |
@@ -22,15 +24,18 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from wellbeing.assessments.events import AssessmentRecorded
+from wellbeing.contact_centre.recovery import request_recovery
 from wellbeing.core.reactions import on
 from wellbeing.diary import rollup as diary_rollup
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.counseling.withdrawal import close_cases_on_withdrawal
 from wellbeing.models import Assessment, User
 from wellbeing.org.events import ConsentWithdrawn, WorkingTimeChanged
+from wellbeing.prompts.events import ToughCallPromptPlanned
 from wellbeing.prompts.planner import replan_agent
 from wellbeing.prompts.reminders import withdraw_reminders
 from wellbeing.risk.snapshots import snapshot_risk
+from wellbeing.shifts.events import ShiftsChanged
 
 
 @on(WorkingTimeChanged)
@@ -43,6 +48,19 @@ def replan_prompts(session: Session, event: WorkingTimeChanged) -> None:
 def rebuild_diary_rollup(session: Session, event: WorkingTimeChanged) -> None:
     """The diary's roll-up sums local days and hours: in a new zone it is summed again (a few ms a year)."""
     diary_rollup.rebuild(session, [event.user.id])
+
+
+@on(ShiftsChanged)
+def replan_prompts_on_shifts(session: Session, event: ShiftsChanged) -> None:
+    """Imported shifts are the agent's working time: a changed shift replans the coming prompts now."""
+    replan_agent(session, event.user, event.now)
+
+
+@on(ToughCallPromptPlanned)
+def recovery_break_with_the_prompt(session: Session, event: ToughCallPromptPlanned) -> None:
+    """The breathing prompt after a tough-call run goes with a recovery break, where the organization and the
+    agent chose them (the platform takes the agent out of the queue for a few minutes)."""
+    request_recovery(session, event.user, event.prompt_id, event.now)
 
 
 @on(ConsentWithdrawn)

@@ -60,6 +60,7 @@ def user_page(user_id: str, status: int = 200, errors: dict | None = None, tempo
     return render("console/admin/user.html", status, user=user, role_options=role_options(),
                   status_labels=STATUS_LABELS, temporary_password=temporary_password,
                   team_options=[(t["id"], t["name"]) for t in teams], team_names={t["id"]: t["name"] for t in teams},
+                  platform_labels={"amazon_connect": "Amazon Connect", "genesys": "Genesys Cloud"},
                   errors=errors or {}, active="console.admin_users")
 
 
@@ -92,6 +93,20 @@ def admin_move_user(user_id: str):
 def admin_change_role(user_id: str):
     """Change a user's role (PATCH /users/{id} with role); the API signs them out everywhere."""
     return _change(user_id, {"role": forms.text("role")}, N_("%(name)s has a new role."))
+
+
+@bp.post("/admin/users/<user_id>/external-ids")
+@signed_in("admin")
+def admin_external_ids(user_id: str):
+    """Set the person's platform ids (PATCH /users/{id} with external_ids); other platforms' ids are kept."""
+    current = dict(fetch(f"/users/{segment(user_id)}").get("external_ids") or {})
+    for platform in ("amazon_connect", "genesys"):
+        value = forms.text(platform)
+        if value:
+            current[platform] = value
+        else:
+            current.pop(platform, None)
+    return _change(user_id, {"external_ids": current or None}, N_("Contact-centre ids of %(name)s are saved."))
 
 
 def _account_action(user_id: str, path: str, done: str):

@@ -243,3 +243,32 @@ def api_key_required(fn):
 def token_claims() -> dict:
     """The verified token's claims (inside a login_required view)."""
     return get_jwt()
+
+
+def api_key_or_login_required(*roles: str):
+    """An organization API key, or a signed-in user with one of ``roles`` (integrations and admins alike).
+
+    The view reads the caller's organization from ``caller_org_id()``.
+    """
+
+    def decorator(fn):
+        signed_in = login_required(*roles)(fn)
+        by_key = api_key_required(fn)
+
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and presented.strip().startswith(identity.API_KEY_PREFIX):
+                return by_key(*args, **kwargs)
+            g.api_key = None
+            return signed_in(*args, **kwargs)
+
+        return _with_security(wrapper, fn, API_KEY + BEARER)
+
+    return decorator
+
+
+def caller_org_id() -> str:
+    """The organization of the API key or the signed-in user of this request."""
+    key = g.get("api_key")
+    return key.org_id if key is not None else current_user.org_id

@@ -201,3 +201,15 @@ def test_a_help_line_without_a_phone_is_refused_at_the_field(admin):
                          {"name": "EAP", "phone": "", "hours": ""})
     assert response.status_code == 422
     assert re.search(r'id="line-phone-error">.*Length must be between', text(response), re.S)
+
+
+def test_admin_sets_and_sees_contact_centre_ids(admin, session, world):
+    url = f"/console/admin/users/{world.ids['agent2']}"
+    response = post_form(admin, url, url + "/external-ids", {"amazon_connect": "4a5b6c7d", "genesys": ""},
+                         follow_redirects=True)
+    assert "Contact-centre ids of Agent2 are saved." in text(response)
+    assert "Amazon Connect: <code>4a5b6c7d</code>" in text(response)
+    assert session.get(User, world.ids["agent2"]).external_ids == {"amazon_connect": "4a5b6c7d"}
+    post_form(admin, url, url + "/external-ids", {"amazon_connect": "", "genesys": ""}, follow_redirects=True)
+    session.expire_all()
+    assert session.get(User, world.ids["agent2"]).external_ids is None

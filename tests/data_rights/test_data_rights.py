@@ -24,7 +24,7 @@ from wellbeing.prompts.dispatch import Channel, dispatch_due
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.core.db import db
-from wellbeing.models import PrivacyPersonLedger, User
+from wellbeing.models import PlatformContact, PrivacyPersonLedger, RecoveryBreak, User
 
 # Tables that keep the agent's rows after DELETE /me/data, and why.
 KEPT_ON_ERASURE = {
@@ -38,6 +38,10 @@ KEPT_ON_ERASURE = {
     "erasure_receipts": "the proof of the erasure itself",
     "prompt_settings": "the agent's standing choice of prompts, not wellbeing data",
     "devices": "the agent's push targets, not wellbeing data (their secrets are never exported)",
+    "shifts": "the working schedule from workforce management, like the work hours (purged by retention)",
+    "shift_coverage": "which stretches the schedule imports speak for",
+    "shift_feeds": "the administrator's configuration of where the agent's schedule comes from",
+    "recovery_opt_ins": "the agent's standing choice of recovery breaks, not wellbeing data",
     "privacy_person_ledger": "the epsilon already spent on figures that could include the agent: forgetting it "
                              "would let a later figure spend that month again",
     "account_tokens": "hashes of one-time invitation and reset links: credentials, expiring on their own",
@@ -127,7 +131,36 @@ def _populate(app, world) -> dict:
         db.session.remove()
     _populate_prompts(app, world)
     _populate_privacy_budget(app, world)
+    _populate_contact_centre(app, world)
     return {"own": own, "by_hr": by_hr, "alert": alert_id, "appointment": appointment}
+
+
+def _populate_contact_centre(app, world) -> None:
+    """An imported shift, a call seen from the platform, the recovery choice and a finished recovery break."""
+    key = world.client.post(f"{API}/api-keys", json={"name": "WFM"}, headers=world.as_("admin")).json["key"]
+    start = now_utc().replace(microsecond=0) + timedelta(days=3)
+    response = world.client.put(f"{API}/users/{world.ids['agent']}/shifts", headers={"Authorization": f"Bearer {key}"},
+                                json={"from": start.isoformat(), "to": (start + timedelta(days=1)).isoformat(),
+                                      "shifts": [{"start": start.isoformat(),
+                                                  "end": (start + timedelta(hours=8)).isoformat()}]})
+    assert response.status_code == 200, response.json
+    feed = world.client.post(f"{API}/org/shift-feeds", headers=world.as_("admin"),
+                             json={"url": "http://127.0.0.1:9/agent.ics", "user_id": world.ids["agent"]})
+    assert feed.status_code == 201, feed.json
+    assert world.client.put(f"{API}/me/recovery", json={"opted_in": True},
+                            headers=world.as_("agent")).status_code == 200
+    with app.app_context():
+        now = now_utc()
+        db.session.add(PlatformContact(org_id=world.org_id, platform="amazon_connect", contact_id="c-1",
+                                       user_id=world.ids["agent"], started_at=now - timedelta(minutes=9),
+                                       ended_at=now - timedelta(minutes=3), complaint=True, abusive=False))
+        db.session.add(RecoveryBreak(org_id=world.org_id, user_id=world.ids["agent"], connector="webhook",
+                                     status="restored", minutes=2, requested_at=now - timedelta(minutes=3),
+                                     starts_at=now - timedelta(minutes=3), ends_at=now - timedelta(minutes=1),
+                                     applied_at=now - timedelta(minutes=3), restored_at=now - timedelta(minutes=1),
+                                     attempts=2))
+        db.session.commit()
+        db.session.remove()
 
 
 def _populate_privacy_budget(app, world) -> None:
@@ -206,7 +239,7 @@ def test_the_export_is_the_agents_data_in_plain_words(app, world):
     assert [r["counts"] for r in export["erasure_receipts"]] == [{
         "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0, "diary_rollups": 0,
         "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0, "counseling_cases": 0,
-        "prompt_deliveries": 0, "prompts": 0, "call_events": 0}]
+        "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "platform_contacts": 0, "recovery_breaks": 0}]
     assert [e["note"] for e in export["diary"]["entries"]] == ["the printer ate my notes"]
     assert export["diary"]["entries"][0]["triggers"] == ["customer_complaint"]
     assert len(export["diary"]["deleted_entries"]) == 1
@@ -228,7 +261,8 @@ def test_erasure_leaves_no_row_in_any_wellbeing_table_referencing_the_agent(app,
     # The roll-up of the one entry: its day, hour, emotion, trigger and coping rows.
     assert erased == {"diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1, "diary_rollups": 5,
                       "assessments": 1, "risk_snapshots": 1, "counseling_cases": 3, "counseling_case_events": 7, "counseling_appointments": 2,
-                      "counseling_reminders": 9, "prompts": 1, "prompt_deliveries": 1, "call_events": 1}
+                      "counseling_reminders": 9, "prompts": 1, "prompt_deliveries": 1, "call_events": 1,
+                      "platform_contacts": 1, "recovery_breaks": 1}
 
 
 def test_erasure_keeps_other_peoples_data(app, world, session):
@@ -301,14 +335,16 @@ def test_retention_purges_wellbeing_data_older_than_the_organizations_setting(ap
         "diary_entries": 1, "diary_tags": 2, "diary_tombstones": 1, "diary_rollups": 5,
         "assessments": 1, "risk_snapshots": 1, "counseling_reminders": 0, "counseling_case_events": 0, "counseling_appointments": 0,
         "counseling_cases": 0, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2,
-        "privacy_person_ledger": 0}
+        "privacy_person_ledger": 0, "shifts": 0, "shift_coverage": 0, "platform_contacts": 0, "recovery_breaks": 0,
+        "platform_events": 0}
     # Cutoff T0+3d: the closed case goes whole (opened, proposed, accepted, completed, closed), with the
     # four settled reminders and the two later log entries; the open case of agent2 stays.
     assert _purge(app, T0 + timedelta(days=33)) == {
         "diary_entries": 0, "diary_tags": 0, "diary_tombstones": 0, "diary_rollups": 0,
         "assessments": 0, "risk_snapshots": 0, "counseling_reminders": 4, "counseling_case_events": 5, "counseling_appointments": 1,
         "counseling_cases": 1, "prompt_deliveries": 0, "prompts": 0, "call_events": 0, "access_log": 2,
-        "privacy_person_ledger": 0}
+        "privacy_person_ledger": 0, "shifts": 0, "shift_coverage": 0, "platform_contacts": 0, "recovery_breaks": 0,
+        "platform_events": 0}
     with pinned(world, T0 + timedelta(days=33)):
         mine = world.client.get(f"{API}/me/counseling", headers=world.as_("agent")).json["items"]
         theirs = world.client.get(f"{API}/me/counseling", headers=world.as_("agent2")).json["items"]

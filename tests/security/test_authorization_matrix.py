@@ -139,12 +139,32 @@ MATRIX = {
     ("GET", "/api/v1/org/trends"): only("admin", "hr", "other_admin"),
     ("GET", "/api/v1/me/visibility"): AGENTS,
     ("GET", "/api/v1/support"): ANY_USER,
+    # Shifts: an integration's key or an admin imports; the agent reads their own; supervisors nothing
+    ("PUT", "/api/v1/users/<user_id>/shifts"): {**ADMIN, "api_key": OK},
+    ("GET", "/api/v1/me/shifts"): AGENTS,
+    ("POST", "/api/v1/org/shifts/csv"): ADMIN_NO_TARGET,
+    ("GET", "/api/v1/org/shift-feeds"): ADMIN_NO_TARGET,
+    ("POST", "/api/v1/org/shift-feeds"): ADMIN_NO_TARGET,
+    ("DELETE", "/api/v1/org/shift-feeds/<feed_id>"): ADMIN,
+    # The contact-centre platform and recovery breaks
+    ("POST", "/api/v1/integrations/amazon-connect/events"): API_KEY_ONLY,
+    ("POST", "/api/v1/integrations/genesys/events"): API_KEY_ONLY,
+    ("GET", "/api/v1/org/contact-centre/rules"): ADMIN_NO_TARGET,
+    ("PUT", "/api/v1/org/contact-centre/rules"): ADMIN_NO_TARGET,
+    ("GET", "/api/v1/org/recovery"): ADMIN_NO_TARGET,
+    ("PUT", "/api/v1/org/recovery"): ADMIN_NO_TARGET,
+    ("GET", "/api/v1/me/recovery"): AGENTS,
+    ("PUT", "/api/v1/me/recovery"): AGENTS,
+    ("GET", "/api/v1/me/recovery-breaks"): AGENTS,
+    ("POST", "/api/v1/me/recovery-breaks/<break_id>/stop"): OWN_AGENT_OBJECT,
 }
 
 # Bodies for routes whose ownership check runs after validation (the others get an empty object).
 BODIES = {
     ("POST", "/api/v1/teams/<team_id>/supervisors"): {"user_id": "<user_id>"},
     ("POST", "/api/v1/me/prompts/<prompt_id>/snooze"): {"minutes": 5},
+    ("PUT", "/api/v1/users/<user_id>/shifts"): {"from": "2030-03-04T00:00:00Z", "to": "2030-03-05T00:00:00Z",
+                                                "shifts": []},
 }
 
 SKIPPED_ENDPOINTS = {"static", "docs_assets", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "console.static"}
@@ -189,10 +209,31 @@ def _targets(world, api_key_id: str) -> dict[str, str]:
     assert device.status_code == 201, device.json
     prompt_id = add_prompt(world.client.application, world.ids["agent"], now_utc().replace(microsecond=0),
                            status="sent")
-    return {"entry_id": entry.json["id"], "team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
+    feed = world.client.post("/api/v1/org/shift-feeds", headers=world.as_("admin"),
+                             json={"url": "http://127.0.0.1:9/team.ics"})
+    assert feed.status_code == 201, feed.json
+    break_id = _recovery_break(world.client.application, world.org_id, world.ids["agent"])
+    return {"feed_id": feed.json["id"], "break_id": break_id, "entry_id": entry.json["id"], "team_id": world.team_a, "user_id": world.ids["supervisor"], "key_id": api_key_id,
             "prompt_id": prompt_id, "device_id": device.json["id"],
             "instrument_id": "phq4", "assessment_id": assessment.json["id"], "receipt_id": receipt,
             "case_id": case["id"], "appointment_id": appointment.json["id"], "metric": "burnout_risk"}
+
+
+def _recovery_break(app, org_id: str, user_id: str) -> str:
+    """A recovery break of `agent` not yet applied (stopping it declines it)."""
+    from wellbeing.core.db import db
+    from wellbeing.models import RecoveryBreak
+
+    now = now_utc()
+    with app.app_context():
+        item = RecoveryBreak(org_id=org_id, user_id=user_id, connector="webhook", status="requested", minutes=2,
+                             requested_at=now, starts_at=now, ends_at=now + timedelta(minutes=2), attempts=0,
+                             next_attempt_at=now)
+        db.session.add(item)
+        db.session.commit()
+        break_id = item.id
+        db.session.remove()
+    return break_id
 
 
 def _headers(world, principal: str, api_key: str) -> dict:
@@ -301,6 +342,7 @@ CONSOLE_MATRIX = {
     ("POST", "/console/admin/users/<user_id>/password-reset"): CONSOLE_ADMIN_TARGET,
     ("POST", "/console/admin/users/<user_id>/deactivate"): CONSOLE_ADMIN_TARGET,
     ("POST", "/console/admin/users/<user_id>/reactivate"): CONSOLE_ADMIN_TARGET,
+    ("POST", "/console/admin/users/<user_id>/external-ids"): CONSOLE_ADMIN_TARGET,
     ("GET", "/console/admin/api-keys"): CONSOLE_ADMIN,
     ("POST", "/console/admin/api-keys"): CONSOLE_ADMIN,
     ("POST", "/console/admin/api-keys/<key_id>/revoke"): CONSOLE_ADMIN_TARGET,

@@ -2,6 +2,14 @@
 from wellbeing.models.assessments import Assessment, OrgInstrument, RiskSnapshot
 from wellbeing.models.audit import AccessLogEntry, ErasureReceipt
 from wellbeing.models.auth import AccountToken, ApiKey, AuthSession, LoginFailure, OutgoingMail, RateLimitCounter
+from wellbeing.models.contact_centre import (
+    PlatformContact,
+    PlatformEvent,
+    PlatformRule,
+    RecoveryBreak,
+    RecoveryOptIn,
+    RecoverySettings,
+)
 from wellbeing.models.consents import CONSENTS, Consent, ConsentChange
 from wellbeing.models.counseling import (
     CounselingAppointment,
@@ -12,6 +20,7 @@ from wellbeing.models.counseling import (
 from wellbeing.models.diary import DiaryEntry, DiaryRollup, DiaryTag, DiaryTombstone
 from wellbeing.models.org import Organization, Team, TeamMembership, TeamSupervisor
 from wellbeing.models.prompts import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
+from wellbeing.models.shifts import Shift, ShiftCoverage, ShiftFeed
 from wellbeing.models.trends import (
     POOLED_CELL,
     PrivacyLedger,
@@ -63,5 +72,14 @@ __all__ = [
     "TrendPeriod",
     "TrendPoolMember",
     "TrendRelease",
+    "PlatformContact",
+    "PlatformEvent",
+    "PlatformRule",
+    "RecoveryBreak",
+    "RecoveryOptIn",
+    "RecoverySettings",
+    "Shift",
+    "ShiftCoverage",
+    "ShiftFeed",
     "User",
 ]

@@ -45,6 +45,8 @@ class User(db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     work_hours: Mapped[dict] = mapped_column(JSON, default=default_work_hours)
     quiet_hours: Mapped[dict | None] = mapped_column(JSON)
+    # The user's id on each contact-centre platform ({"amazon_connect": "<user id>", "genesys": "<user id>"})
+    external_ids: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 

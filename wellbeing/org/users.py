@@ -118,6 +118,8 @@ def update_user(session: Session, org_id: str, user_id: str, changes: dict, now:
         _move(session, user, team_id, now)
     if "name" in changes:
         user.name = changes["name"]
+    if "external_ids" in changes:
+        set_external_ids(session, user, changes["external_ids"])
     if "role" in changes and changes["role"] != user.role:
         if user.role == "supervisor":
             session.execute(delete(TeamSupervisor).where(TeamSupervisor.user_id == user.id))
@@ -126,6 +128,22 @@ def update_user(session: Session, org_id: str, user_id: str, changes: dict, now:
         identity.revoke_user_sessions(session, user.id, now, reason="role_change")
     session.commit()
     return user
+
+
+def set_external_ids(session: Session, user: User, ids: dict[str, str] | None) -> None:
+    """Replace the user's platform ids ({"amazon_connect": "<id>", ...}; None or {} removes them).
+
+    A platform id belongs to one user of the organization: another user holding it is a 409. The caller commits
+    (the admin's PATCH /users/{id}; provisioning may call it too).
+    """
+    ids = {platform: str(value) for platform, value in (ids or {}).items()}
+    for platform, value in ids.items():
+        holder = session.scalar(select(User.id).where(
+            User.org_id == user.org_id, User.id != user.id, User.external_ids[platform].as_string() == value).limit(1))
+        if holder is not None:
+            raise Conflict(f"Another user of the organization has the {platform} id {value}.",
+                           code="external_id_taken")
+    user.external_ids = ids or None
 
 
 def update_profile(session: Session, user: User, changes: dict) -> User:

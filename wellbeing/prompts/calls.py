@@ -7,12 +7,14 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wellbeing.core import reactions
 from wellbeing.core.db import new_id, write_intent
 from wellbeing.core.errors import NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import CallEvent, Prompt, User
 from wellbeing.prompts import schedule
-from wellbeing.prompts.planner import schedule_of, settings_row
+from wellbeing.prompts.events import ToughCallPromptPlanned
+from wellbeing.prompts.planner import agent_schedule, settings_row
 from wellbeing.prompts.rows import insert_prompts, prompt_row
 
 # A call reported as started but never as ended stops holding deliveries after this long
@@ -35,14 +37,25 @@ def record_call_event(session: Session, org_id: str, kind: str, data: Mapping[st
                          duration_seconds=data.get("duration_seconds"), received_at=now)
 
     def after(event: CallEvent) -> None:
-        settings = settings_row(session, user.id, now)
-        settings.in_call_until = at + LONGEST_CALL if kind == "started" else None
-        if kind == "ended":
-            _maybe_tough_call_prompt(session, user, settings.settings, now)
+        call_happened(session, user, kind, at, now)
 
     with write_intent():
         return create_once(session, CallEvent, event_id, fingerprint, build,
                            lambda stored: stored.org_id == org_id and stored.kind == kind, after)
+
+
+def call_happened(session: Session, user: User, kind: str, at: datetime, now: datetime) -> None:
+    """What a stored call start or end does: a start holds deliveries, an end releases them and may plan a
+    tough-call prompt now (announced, so a recovery break can go with it). The caller commits."""
+    settings = settings_row(session, user.id, now)
+    settings.in_call_until = at + LONGEST_CALL if kind == "started" else None
+    if kind == "ended":
+        _maybe_tough_call_prompt(session, user, settings.settings, now)
+
+
+def reassess_tough_calls(session: Session, user: User, now: datetime) -> None:
+    """A stored call was marked tough after it ended (a platform's post-call rule): the run is counted again."""
+    _maybe_tough_call_prompt(session, user, settings_row(session, user.id, now).settings, now)
 
 
 def _maybe_tough_call_prompt(session: Session, user: User, settings: dict, now: datetime) -> None:
@@ -54,8 +67,11 @@ def _maybe_tough_call_prompt(session: Session, user: User, settings: dict, now: 
     last = session.scalar(select(Prompt.due_at).where(Prompt.user_id == user.id, Prompt.source == "tough_calls")
                           .order_by(Prompt.due_at.desc()).limit(1))
     try:
-        planned = schedule.tough_call_prompt(now, schedule_of(user, settings), calls, existing, last)
+        planned = schedule.tough_call_prompt(now, agent_schedule(session, user, settings, now, now), calls, existing,
+                                             last)
     except ValueError:
         return
     if planned is not None:
-        insert_prompts(session, [prompt_row(user.id, planned, now)])
+        row = prompt_row(user.id, planned, now)
+        insert_prompts(session, [row])
+        reactions.announce(session, ToughCallPromptPlanned(user, row["id"], now))

@@ -18,7 +18,11 @@ from wellbeing.core.db import upsert_insert, write_intent
 from wellbeing.models import Prompt, PromptSettings, User
 from wellbeing.prompts.reminders import drop_misplaced_reminders
 from wellbeing.prompts.rows import insert_prompts, prompt_row
-from wellbeing.prompts.schedule import AgentSchedule, default_prompt_settings, plan_prompts
+from wellbeing.prompts.agents import agent_schedule, schedule_of
+from wellbeing.prompts.schedule import default_prompt_settings, plan_prompts
+from wellbeing.shifts.imports import ShiftInputs, shift_inputs
+
+__all__ = ["agent_schedule", "replan_agent", "schedule_of", "settings_row", "top_up_plans"]
 
 HORIZON = timedelta(hours=48)
 # An agent is topped up once less than HORIZON - REFRESH lies planned ahead (so about hourly)
@@ -35,11 +39,6 @@ def settings_row(session: Session, user_id: str, now: datetime) -> PromptSetting
         session.add(row)
         session.flush()
     return row
-
-
-def schedule_of(user: User, settings: dict[str, Any]) -> AgentSchedule:
-    """What the planner needs to know about the agent."""
-    return AgentSchedule(user.id, user.timezone, settings, user.work_hours, user.quiet_hours)
 
 
 def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict[str, int]:
@@ -64,6 +63,7 @@ def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict
                            or_(PromptSettings.planned_until.is_(None),
                                PromptSettings.planned_until < now + HORIZON - REFRESH))
                     .order_by(User.id).limit(batch_size)).all()
+                shifts = shift_inputs(session, [user.id for user, _ in batch], now, now + HORIZON)
                 session.commit()  # end the read: the writer's transaction must not wait on it
                 if not batch:
                     break
@@ -74,7 +74,7 @@ def top_up_plans(session: Session, now: datetime, batch_size: int = 500) -> dict
                         # Known to be missing (the outer join said so): created with the defaults by the upsert
                         settings = PromptSettings(user_id=user.id, settings=default_prompt_settings(), updated_at=now)
                     start = max(settings.planned_until or now, now)
-                    rows.extend(_planned_rows(user, settings, start, now + HORIZON, now))
+                    rows.extend(_planned_rows(user, settings, start, now + HORIZON, now, shifts.get(user.id)))
                     settled.append({"user_id": user.id, "settings": settings.settings,
                                     "updated_at": settings.updated_at, "planned_until": now + HORIZON})
                 if storing is not None:
@@ -109,7 +109,9 @@ def replan_agent(session: Session, user: User, now: datetime) -> None:
     longer falls in the allowed hours is deleted (the next reminder planning places it anew). The caller commits.
     """
     settings = settings_row(session, user.id, now)
-    wanted = {(row["kind"], row["due_at"]): row for row in _planned_rows(user, settings, now, now + HORIZON, now)}
+    shifts = shift_inputs(session, [user.id], now, now + HORIZON).get(user.id)
+    wanted = {(row["kind"], row["due_at"]): row
+              for row in _planned_rows(user, settings, now, now + HORIZON, now, shifts)}
     future = session.scalars(select(Prompt).where(
         Prompt.user_id == user.id, Prompt.status == "scheduled", Prompt.source == "schedule", Prompt.due_at >= now,
         Prompt.kind != "questionnaire",
@@ -124,11 +126,12 @@ def replan_agent(session: Session, user: User, now: datetime) -> None:
     drop_misplaced_reminders(session, user, now)
 
 
-def _planned_rows(user: User, settings: PromptSettings, start: datetime, end: datetime, now: datetime) -> list[dict]:
+def _planned_rows(user: User, settings: PromptSettings, start: datetime, end: datetime, now: datetime,
+                  shifts: ShiftInputs | None = None) -> list[dict]:
     if start >= end:
         return []
     try:
-        planned = plan_prompts(schedule_of(user, settings.settings), start, end)
+        planned = plan_prompts(schedule_of(user, settings.settings, shifts), start, end)
     except ValueError as error:
         # A profile the planner cannot read plans nothing; the agent still gets tough-call prompts later
         log.warning("not planning prompts for user %s: %s", user.id, error)

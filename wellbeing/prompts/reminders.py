@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from wellbeing.assessments.catalog import enabled_ids, reminder_rhythm
 from wellbeing.core.db import write_intent
 from wellbeing.models import Assessment, Prompt, User
+from wellbeing.prompts.agents import schedule_of
 from wellbeing.prompts.rows import insert_prompts, reminder_row
 from wellbeing.prompts.schedule import AgentSchedule, allowed_until, reminder_slots
+from wellbeing.shifts.imports import ShiftInputs, shift_inputs
 
 HORIZON = timedelta(hours=48)
 PENDING = ("scheduled", "snoozed")
@@ -44,6 +46,7 @@ def plan_reminders(session: Session, now: datetime, batch_size: int = 500) -> di
         if not users:
             break
         ids = [user.id for user in users]
+        shifts = shift_inputs(session, ids, now, now + HORIZON)
         last = _last_answers(session, ids)
         recent = _recent_reminders(session, ids, now)
         rows = []
@@ -51,7 +54,8 @@ def plan_reminders(session: Session, now: datetime, batch_size: int = 500) -> di
             if user.org_id not in orgs:
                 orgs[user.org_id] = (enabled_ids(session, user.org_id), reminder_rhythm(session, user.org_id))
             enabled, rhythm = orgs[user.org_id]
-            row = _next_reminder(user, enabled, rhythm, last.get(user.id, {}), recent.get(user.id, []), now)
+            row = _next_reminder(user, enabled, rhythm, last.get(user.id, {}), recent.get(user.id, []), now,
+                                 shifts.get(user.id))
             if row is not None:
                 rows.append(row)
         session.commit()  # end the read before taking the write lock
@@ -79,7 +83,7 @@ def drop_misplaced_reminders(session: Session, user: User, now: datetime) -> Non
 
     The next planning run places a new one in the new hours; a reminder being delivered is left alone.
     """
-    schedule = _schedule(user)
+    schedule = _schedule(user, shift_inputs(session, [user.id], now, now + HORIZON).get(user.id))
     future = session.scalars(select(Prompt).where(
         Prompt.user_id == user.id, Prompt.kind == "questionnaire", Prompt.status == "scheduled",
         Prompt.due_at >= now, (Prompt.claimed_until.is_(None)) | (Prompt.claimed_until <= now))).all()
@@ -103,12 +107,12 @@ def most_overdue(enabled: Sequence[str], rhythm: dict[str, int], last: dict[str,
 
 
 def _next_reminder(user: User, enabled: list[str], rhythm: dict[str, int], last: dict[str, datetime],
-                   recent: list[Row], now: datetime) -> dict | None:
+                   recent: list[Row], now: datetime, shifts: ShiftInputs | None = None) -> dict | None:
     if not enabled or any(row.status in PENDING and row.valid_until > now for row in recent):
         return None
     try:
         zone = ZoneInfo(user.timezone)
-        slots = reminder_slots(_schedule(user), now, now + HORIZON)
+        slots = reminder_slots(_schedule(user, shifts), now, now + HORIZON)
     except (ValueError, KeyError) as error:
         log.warning("not planning questionnaire reminders for user %s: %s", user.id, error)
         return None
@@ -122,9 +126,9 @@ def _next_reminder(user: User, enabled: list[str], rhythm: dict[str, int], last:
     return None
 
 
-def _schedule(user: User) -> AgentSchedule:
-    # Reminders follow only the agent's hours and zone, not the breathing and break settings
-    return AgentSchedule(user.id, user.timezone, {}, user.work_hours, user.quiet_hours)
+def _schedule(user: User, shifts: ShiftInputs | None = None) -> AgentSchedule:
+    # Reminders follow only the agent's hours (imported shifts first) and zone, not the breathing and break settings
+    return schedule_of(user, {}, shifts)
 
 
 def _still_allowed(schedule: AgentSchedule, prompt: Prompt) -> bool:

@@ -30,6 +30,8 @@ TOUGH_CALL_COOLDOWN = timedelta(minutes=30)
 TOUGH_CALL_FRESHNESS = timedelta(minutes=10)
 # Calls further back than this are a different stretch of the day, not part of the run
 TOUGH_CALL_LOOKBACK = timedelta(hours=2)
+# No break prompt this close to a break the workforce-management schedule already gives the agent
+SCHEDULED_BREAK_MARGIN = timedelta(minutes=20)
 
 _DEFAULT_SETTINGS: dict[str, Any] = {
     "breathing": {"enabled": True, "every_minutes": 120},
@@ -60,14 +62,49 @@ class PlannedPrompt:
 
 
 @dataclass(frozen=True)
+class ShiftActivity:
+    """A scheduled stretch inside a shift that is not work time for prompts: break, meal, meeting or training."""
+
+    kind: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One shift imported from workforce management (aware instants)."""
+
+    start: datetime
+    end: datetime
+    activities: tuple[ShiftActivity, ...] = ()
+
+
+@dataclass(frozen=True)
 class AgentSchedule:
-    """Everything the planner needs to know about one agent; hours are `{"days", "start", "end"}` in local time."""
+    """Everything the planner needs to know about one agent; hours are `{"days", "start", "end"}` in local time.
+
+    `shifts` are the imported shifts and `covered` the stretches the imports speak for: inside a covered
+    stretch only the shifts are working time; outside every covered stretch the work hours still apply.
+    """
 
     agent_id: str
     timezone: str
     settings: dict[str, Any]
     work_hours: dict[str, Any]
     quiet_hours: dict[str, Any] | None = None
+    shifts: tuple[Shift, ...] = ()
+    covered: tuple[Segment, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Window:
+    """A stretch of working time: naive local wall-clock bounds, its allowed UTC segments, and the UTC
+    stretches near a scheduled break where no break prompt goes."""
+
+    start: datetime
+    end: datetime
+    segments: list[Segment]
+    near_breaks: list[Segment]
 
 
 @dataclass(frozen=True)
@@ -115,13 +152,11 @@ def plan_prompts(schedule: AgentSchedule, start: datetime, end: datetime) -> lis
     start, end = _as_utc(start), _as_utc(end)
     settings = _checked_settings(schedule.settings)
     zone = ZoneInfo(schedule.timezone)
-    work = _parse_hours(schedule.work_hours, "work_hours")
     # Whole work windows are planned, then filtered, so a horizon cut mid-shift changes nothing
     first = start.astimezone(zone).date() - timedelta(days=1)
     prompts: list[PlannedPrompt] = []
-    for window_start, window_end in _windows(work, first, end.astimezone(zone).date()):
-        segments = _segments(window_start, window_end, schedule.quiet_hours, zone)
-        planned = _walk(settings, window_start, window_end, segments, zone, agent_jitter(schedule.agent_id))
+    for window in _working_windows(schedule, zone, first, end.astimezone(zone).date()):
+        planned = _walk(settings, window, zone, agent_jitter(schedule.agent_id))
         prompts.extend(prompt for prompt in planned if start <= prompt.due_at < end)
     return sorted(prompts, key=lambda prompt: prompt.due_at)
 
@@ -143,12 +178,11 @@ def reminder_slots(schedule: AgentSchedule, start: datetime, end: datetime) -> l
     """
     start, end = _as_utc(start), _as_utc(end)
     zone = ZoneInfo(schedule.timezone)
-    work = _parse_hours(schedule.work_hours, "work_hours")
     slots = []
-    for window_start, window_end in _windows(work, start.astimezone(zone).date() - timedelta(days=1),
-                                             end.astimezone(zone).date()):
-        earliest = _to_utc(window_start, zone) + REMINDER_SETTLE + agent_jitter(schedule.agent_id)
-        for segment_start, segment_end in _segments(window_start, window_end, schedule.quiet_hours, zone):
+    for window in _working_windows(schedule, zone, start.astimezone(zone).date() - timedelta(days=1),
+                                   end.astimezone(zone).date()):
+        earliest = _to_utc(window.start, zone) + REMINDER_SETTLE + agent_jitter(schedule.agent_id)
+        for segment_start, segment_end in window.segments:
             due = max(segment_start, earliest)
             if due < segment_end:
                 if start <= due < end:
@@ -200,15 +234,9 @@ def tough_call_prompt(
     return PlannedPrompt("breathing", now, valid_until, TOUGH_CALL_EXERCISE, trigger="tough_calls")
 
 
-def _walk(
-    settings: dict[str, Any],
-    window_start: datetime,
-    window_end: datetime,
-    segments: list[Segment],
-    zone: ZoneInfo,
-    jitter: timedelta,
-) -> list[PlannedPrompt]:
+def _walk(settings: dict[str, Any], window: _Window, zone: ZoneInfo, jitter: timedelta) -> list[PlannedPrompt]:
     """Step each kind through the work window in wall-clock time, breaks first on a tie, at most the cap."""
+    window_start, window_end, segments = window.start, window.end, window.segments
     every = {kind: timedelta(minutes=settings[key]["every_minutes"]) for kind, key in _KIND_KEYS.items()}
     length = {"breathing": timedelta(0), "break": timedelta(minutes=settings["breaks"]["minutes"])}
     enabled = [kind for kind, key in _KIND_KEYS.items() if settings[key]["enabled"]]
@@ -224,6 +252,8 @@ def _walk(
         next_wall[kind] = wall + every[kind]
         due = _to_utc(wall, zone)
         segment = _segment_fitting(segments, due, length[kind])
+        if segment is not None and kind == "break" and _overlaps(window.near_breaks, due, due + length[kind]):
+            segment = None
         # Checked in UTC: on a spring-forward night two wall times can land on the same instant
         if segment is None or (prompts and due < prompts[-1].due_at + MIN_GAP):
             continue
@@ -260,14 +290,57 @@ def _window_at(now: datetime, schedule: AgentSchedule) -> tuple[Segment, datetim
     """The work window (UTC) around `now` and the end of the allowed stretch `now` is in, if any."""
     zone = ZoneInfo(schedule.timezone)
     today = now.astimezone(zone).date()
-    work = _parse_hours(schedule.work_hours, "work_hours")
-    for window_start, window_end in _windows(work, today - timedelta(days=1), today):
-        window = (_to_utc(window_start, zone), _to_utc(window_end, zone))
-        if window[0] <= now < window[1]:
-            segments = _segments(window_start, window_end, schedule.quiet_hours, zone)
-            segment = _segment_fitting(segments, now, timedelta(0))
-            return None if segment is None else (window, segment[1])
+    for window in _working_windows(schedule, zone, today - timedelta(days=1), today):
+        bounds = (_to_utc(window.start, zone), _to_utc(window.end, zone))
+        if bounds[0] <= now < bounds[1]:
+            segment = _segment_fitting(window.segments, now, timedelta(0))
+            return None if segment is None else (bounds, segment[1])
     return None
+
+
+def _working_windows(schedule: AgentSchedule, zone: ZoneInfo, first: date, last: date) -> list[_Window]:
+    """The agent's working windows starting on the local days first..last: imported shifts (minus their
+    activities) inside the covered stretches, the work hours outside them; quiet hours taken out of both."""
+    work = _parse_hours(schedule.work_hours, "work_hours")
+    covered = sorted((_as_utc(a), _as_utc(b)) for a, b in schedule.covered)
+    windows: list[_Window] = []
+    for window_start, window_end in _windows(work, first, last):
+        for piece_start, piece_end in _subtract([(_to_utc(window_start, zone), _to_utc(window_end, zone))], covered):
+            local_start = window_start if piece_start == _to_utc(window_start, zone) else _to_wall(piece_start, zone)
+            local_end = window_end if piece_end == _to_utc(window_end, zone) else _to_wall(piece_end, zone)
+            segments = _segments(local_start, local_end, schedule.quiet_hours, zone)
+            windows.append(_Window(local_start, local_end, segments, []))
+    for shift in schedule.shifts:
+        shift_start, shift_end = _as_utc(shift.start), _as_utc(shift.end)
+        local_start, local_end = _to_wall(shift_start, zone), _to_wall(shift_end, zone)
+        if not first <= local_start.date() <= last or local_end <= local_start:
+            continue
+        off = sorted((_as_utc(activity.start), _as_utc(activity.end)) for activity in shift.activities)
+        # Clipped to the shift's own instants (a wall time repeated by a fall-back night reads as its first one)
+        segments = _subtract(_segments(local_start, local_end, schedule.quiet_hours, zone),
+                             [(shift_start - timedelta(days=2), shift_start), (shift_end, shift_end + timedelta(days=2)),
+                              *off])
+        near = [(_as_utc(a.start) - SCHEDULED_BREAK_MARGIN, _as_utc(a.end) + SCHEDULED_BREAK_MARGIN)
+                for a in shift.activities if a.kind in ("break", "meal")]
+        windows.append(_Window(local_start, local_end, segments, near))
+    return sorted(windows, key=lambda window: _to_utc(window.start, zone))
+
+
+def _subtract(pieces: list[Segment], holes: Iterable[Segment]) -> list[Segment]:
+    """The UTC intervals `pieces` with every interval of `holes` taken out."""
+    for hole_start, hole_end in holes:
+        pieces = [piece for start, end in pieces
+                  for piece in ((start, min(end, hole_start)), (max(start, hole_end), end)) if piece[0] < piece[1]]
+    return pieces
+
+
+def _overlaps(stretches: list[Segment], start: datetime, end: datetime) -> bool:
+    return any(a < end and start < b for a, b in stretches) or any(a <= start < b for a, b in stretches)
+
+
+def _to_wall(moment: datetime, zone: ZoneInfo) -> datetime:
+    """An instant as naive local wall-clock time."""
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
 def _tough_run(calls: Iterable[CallEvent], now: datetime, since: datetime | None) -> int:

@@ -60,8 +60,10 @@ class UserById(MethodView):
     @login_required("admin")
     @blp.arguments(UserPatchSchema)
     @blp.response(200, UserSchema)
+    @blp.alt_response(409, description="code external_id_taken: another user of the organization has that platform id")
     def patch(self, changes, user_id):
-        """Change a user's name, role or team (a team change closes one membership and opens another)"""
+        """Change a user's name, role, team or contact-centre platform ids (a team change closes one membership
+        and opens another)"""
         return users.update_user(db.session, current_user.org_id, user_id, changes, utcnow())
 
 

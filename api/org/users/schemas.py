@@ -48,6 +48,12 @@ class UserPatchSchema(RequestSchema):
     name = Name()
     role = fields.String(validate=validate.OneOf(ROLES))
     team_id = fields.String(allow_none=True, metadata={"description": "null takes the user out of every team"})
+    external_ids = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$")),
+        values=fields.String(validate=validate.Length(min=1, max=200)),
+        allow_none=True, validate=validate.Length(max=10),
+        metadata={"description": "the user's id on each contact-centre platform, e.g. "
+                                 "{\"amazon_connect\": \"<user id>\", \"genesys\": \"<user id>\"}; null removes all"})
 
 
 class UserSchema(ma.Schema):
@@ -63,6 +69,8 @@ class UserSchema(ma.Schema):
     created_at = UTCDateTime()
     active = fields.Boolean(metadata={"description": "false once an admin deactivated the account"})
     status = fields.String(metadata={"description": "invited (no password chosen yet), active or deactivated"})
+    external_ids = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True,
+                               metadata={"description": "the user's id on each contact-centre platform"})
 
 
 class UserQueryArgsSchema(RequestSchema):
