@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from api.core.keyring import keyring
 from api.org.mail import send_account_mail
 from api.prompts.push import push_channel
 from wellbeing.core.clock import utcnow

@@ -1,7 +1,7 @@
 """contact centre: shifts, platform events, recovery breaks
 
 Revision ID: 0015_contact_centre
-Revises: 0012_reminders
+Revises: 0014_push
 Create Date: 2026-12-07 11:21:44.283582
 
 """
@@ -12,7 +12,7 @@ import wellbeing.core.db
 
 # revision identifiers, used by Alembic.
 revision = '0015_contact_centre'
-down_revision = '0012_reminders'
+down_revision = '0014_push'
 branch_labels = None
 depends_on = None
 

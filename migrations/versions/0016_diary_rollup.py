@@ -1,7 +1,7 @@
 """diary roll-up: each agent's entries summed per local day, hour, emotion and tag (insights read it)
 
 Revision ID: 0016_diary_rollup
-Revises: 0012_reminders
+Revises: 0015_contact_centre
 Create Date: 2026-12-07 11:40:00
 
 The upgrade fills the roll-up from the stored entries (in each agent's zone), as `flask diary-rollup rebuild`
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_diary_rollup'
-down_revision = '0012_reminders'
+down_revision = '0015_contact_centre'
 branch_labels = None
 depends_on = None
 
