@@ -80,12 +80,12 @@ def register_blueprints(app: Flask) -> None:
     from api.core import health
     from api.counseling import my_counseling
     from api.diary import emotions
-    from api.org import access_log, api_keys, auth, consents, me, teams, users
+    from api.org import access_log, api_keys, auth, consents, identity_provider, me, sso, teams, users
     from api.prompts import devices, events, exercises
 
     api.register_blueprint(health.blp)
     resources = (
-        auth, org, teams, users, api_keys, me,
+        auth, sso, org, identity_provider, teams, users, api_keys, me,
         emotions, diary,
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,

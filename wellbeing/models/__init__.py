@@ -21,6 +21,7 @@ from wellbeing.models.trends import (
     TrendPoolMember,
     TrendRelease,
 )
+from wellbeing.models.sso import OidcConfig, ScimToken, ScimUser, SsoAttempt
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Device",
     "ErasureReceipt",
     "LoginFailure",
+    "OidcConfig",
     "OrgInstrument",
     "OutgoingMail",
     "Organization",
@@ -55,6 +57,9 @@ __all__ = [
     "PrivacyPersonLedger",
     "RateLimitCounter",
     "RiskSnapshot",
+    "ScimToken",
+    "ScimUser",
+    "SsoAttempt",
     "Team",
     "TeamMembership",
     "TeamSupervisor",
