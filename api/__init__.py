@@ -70,6 +70,8 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"info": {"description": "Wellbeing backend for contact-center agents."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme(
+        "scimToken", {"type": "http", "scheme": "bearer", "description": "The organization's SCIM token (wbscim_...)"})
+    api.spec.components.security_scheme(
         "apiKey", {"type": "http", "scheme": "bearer", "description": "An organization API key (wbk_...)"})
 
 
@@ -95,6 +97,9 @@ def register_blueprints(app: Flask) -> None:
     )
     for module in resources:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
+    from api.org import scim
+
+    api.register_blueprint(scim.blp)
 
     from swagger_ui_bundle import swagger_ui_path
 
@@ -115,8 +120,8 @@ def register_request_hooks(app: Flask) -> None:
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         set_write_intent(request.method in UNSAFE)
         _cap_streamed_body()
-        # The console's HTML forms post form data; everything else speaks JSON only.
-        json_only = request.blueprint != "console"
+        # The console's HTML forms post form data; SCIM checks its own (application/scim+json); the rest is JSON only.
+        json_only = request.blueprint not in ("console", "scim")
         if json_only and request.method in UNSAFE and request.content_length and request.mimetype not in JSON_TYPES:
             return problem(415, "Unsupported media type", "Send the body as application/json.")
         return None

@@ -21,6 +21,7 @@ from wellbeing.counseling import data as counseling_data
 from wellbeing.diary import data as diary_data
 from wellbeing.models import ErasureReceipt, Organization, Team, TeamMembership, User
 from wellbeing.org import access_log, consents
+from wellbeing.org.scim import users as scim_users
 from wellbeing.prompts import data as prompt_data
 from wellbeing.trends import data as trends_data
 
@@ -135,7 +136,8 @@ def get_receipt(session: Session, user: User, receipt_id: str) -> ErasureReceipt
 
 
 def purge_expired(session: Session, now: datetime) -> dict[str, int]:
-    """The retention job: in each organization, delete wellbeing data older than its ``retention_days``."""
+    """The retention job: in each organization, delete wellbeing data older than its ``retention_days``; erase the
+    data of people the directory deleted (SCIM) once their erasure date has come."""
     counts: dict[str, int] = {}
     with write_intent():
         for org_id, days in session.execute(select(Organization.id, Organization.retention_days)).all():
@@ -145,4 +147,8 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
                     for table, count in section.purge(session, org_id, cutoff).items():
                         counts[table] = counts.get(table, 0) + count
             session.commit()
+        for user in scim_users.due_erasures(session, now):
+            # A person the directory deleted: once the retention has passed, everything they owned goes, with a receipt.
+            scim_users.mark_erased(session, user.id, now)
+            erase_user_data(session, user, now)
     return counts

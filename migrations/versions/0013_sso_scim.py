@@ -1,8 +1,8 @@
-"""enterprise sign-in and provisioning: OpenID providers, sign-in attempts, SCIM tokens and SCIM users
+"""enterprise sign-in and provisioning: OpenID providers, sign-in attempts, SCIM tokens, users and groups
 
 Revision ID: 0013_sso_scim
 Revises: 0012_reminders
-Create Date: 2026-12-07 11:24:17.589884
+Create Date: 2026-12-07 11:31:30.269737
 
 """
 from alembic import op
@@ -44,16 +44,32 @@ def upgrade():
     sa.PrimaryKeyConstraint('org_id', name=op.f('pk_scim_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_scim_tokens_token_hash'))
     )
+    op.create_table('scim_groups',
+    sa.Column('team_id', sa.String(length=36), nullable=False),
+    sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('external_id', sa.String(length=300), nullable=True),
+    sa.Column('deleted_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_scim_groups_org_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_scim_groups_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('team_id', name=op.f('pk_scim_groups'))
+    )
+    with op.batch_alter_table('scim_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scim_groups_org_id'), ['org_id'], unique=False)
+
     op.create_table('scim_users',
     sa.Column('user_id', sa.String(length=36), nullable=False),
     sa.Column('org_id', sa.String(length=36), nullable=False),
+    sa.Column('user_name', sa.String(length=320), nullable=False),
+    sa.Column('user_name_key', sa.String(length=320), nullable=False),
     sa.Column('external_id', sa.String(length=300), nullable=True),
+    sa.Column('attributes', sa.JSON(), nullable=False),
     sa.Column('deleted_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('erase_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('erased_at', wellbeing.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_scim_users_org_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_scim_users_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_scim_users'))
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_scim_users')),
+    sa.UniqueConstraint('org_id', 'user_name_key', name=op.f('uq_scim_users_org_id_user_name_key'))
     )
     with op.batch_alter_table('scim_users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scim_users_erase_at'), ['erase_at'], unique=False)
@@ -98,5 +114,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_scim_users_erase_at'))
 
     op.drop_table('scim_users')
+    with op.batch_alter_table('scim_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scim_groups_org_id'))
+
+    op.drop_table('scim_groups')
     op.drop_table('scim_tokens')
     op.drop_table('oidc_configs')

@@ -21,7 +21,7 @@ from wellbeing.models.trends import (
     TrendPoolMember,
     TrendRelease,
 )
-from wellbeing.models.sso import OidcConfig, ScimToken, ScimUser, SsoAttempt
+from wellbeing.models.sso import OidcConfig, ScimGroup, ScimToken, ScimUser, SsoAttempt
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "PrivacyPersonLedger",
     "RateLimitCounter",
     "RiskSnapshot",
+    "ScimGroup",
     "ScimToken",
     "ScimUser",
     "SsoAttempt",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wellbeing.core.clock import utcnow
@@ -74,17 +74,34 @@ class ScimToken(db.Model):
 
 
 class ScimUser(db.Model):
-    """What the identity provider's directory knows of a user: its externalId, and a SCIM delete.
+    """What the identity provider's directory knows of a user: its userName, externalId and attributes, and a delete.
 
     A deleted user is deactivated at once and their wellbeing data is erased at ``erase_at`` (the organization's
     retention), by the retention job; SCIM no longer shows them.
     """
 
     __tablename__ = "scim_users"
+    __table_args__ = (UniqueConstraint("org_id", "user_name_key"),)
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    user_name: Mapped[str] = mapped_column(String(320))
+    # userName compares case-insensitively (RFC 7643 caseExact false): its lower-case form is the unique key.
+    user_name_key: Mapped[str] = mapped_column(String(320))
     external_id: Mapped[str | None] = mapped_column(String(300))
+    # The directory's attributes kept as sent (name, emails, the extension's platform ids).
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erase_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ScimGroup(db.Model):
+    """A team as the directory knows it: its externalId, and a SCIM delete (the team's history stays)."""
+
+    __tablename__ = "scim_groups"
+
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(300))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -118,14 +118,26 @@ def update_user(session: Session, org_id: str, user_id: str, changes: dict, now:
         _move(session, user, team_id, now)
     if "name" in changes:
         user.name = changes["name"]
-    if "role" in changes and changes["role"] != user.role:
-        if user.role == "supervisor":
-            session.execute(delete(TeamSupervisor).where(TeamSupervisor.user_id == user.id))
-        user.role = changes["role"]
-        # Tokens carry no authority of their own, but a role change is a good moment to sign out everywhere.
-        identity.revoke_user_sessions(session, user.id, now, reason="role_change")
+    if "role" in changes:
+        set_role(session, user, changes["role"], now)
     session.commit()
     return user
+
+
+def set_role(session: Session, user: User, role: str, now: datetime) -> None:
+    """A new role (in the caller's transaction): a supervisor's teams are let go, and every sign-in ends."""
+    if role == user.role:
+        return
+    if user.role == "supervisor":
+        session.execute(delete(TeamSupervisor).where(TeamSupervisor.user_id == user.id))
+    user.role = role
+    # Tokens carry no authority of their own, but a role change is a good moment to sign out everywhere.
+    identity.revoke_user_sessions(session, user.id, now, reason="role_change")
+
+
+def move_to_team(session: Session, user: User, team_id: str | None, now: datetime) -> None:
+    """Move a user (in the caller's transaction): the open membership closes now and one opens in the new team."""
+    _move(session, user, team_id, now)
 
 
 def update_profile(session: Session, user: User, changes: dict) -> User:
