@@ -1,11 +1,13 @@
 """/scim/v2: ServiceProviderConfig, ResourceTypes, Schemas, Users and Groups (teams)."""
 from __future__ import annotations
 
+import flask
 import marshmallow as ma
 from flask import g
 from flask.views import MethodView
 from marshmallow import fields, validate
 from scim2_models import Context, Group
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from api.core.extensions import Blueprint
 from api.org.scim.protocol import (
@@ -26,6 +28,27 @@ from wellbeing.org.scim.common import ScimError
 blp = Blueprint("scim", __name__, url_prefix="/scim/v2", description="SCIM 2.0 provisioning (RFC 7643, RFC 7644); "
                 "answers and errors are application/scim+json")
 blp.register_error_handler(Exception, handle_error)
+
+def _no_such_endpoint(path):
+    if path == ".search":
+        raise ScimError("Searching several resource types at once is not supported.", 501)
+    adapter = flask.current_app.url_map.bind_to_environ(flask.request.environ)
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            rule, _ = adapter.match(flask.request.path, method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if rule.endpoint != "scim.no_such_endpoint":
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise ScimError("No such SCIM endpoint.", 404)
+
+
+# Anything else under /scim/v2 is a SCIM 404 (not the problem+json of the rest of the service); left out of OpenAPI.
+flask.Blueprint.add_url_rule(blp, "/<path:path>", "no_such_endpoint", _no_such_endpoint,
+                             methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 
 DOCUMENTATION = "https://datatracker.ietf.org/doc/html/rfc7644"
 OBJECT = {"type": "object", "additionalProperties": True}
@@ -144,7 +167,7 @@ class Users(MethodView):
         """List users (filter userName eq "...", startIndex, count)"""
         total, start, found = users.list_users(db.session, g.scim_org_id, query.get("filter"),
                                                query.get("start_index"), query.get("count"), base_url())
-        parameters = response_parameters(resources.User, query)
+        parameters = response_parameters(resources.ExtendedUser, query)
         return scim_response(list_response(total, start, [users.dump(user, **parameters) for user in found]))
 
     @blp.doc(**_request_body(), **_answers(400, 401, 409, 415, created=True))
@@ -163,7 +186,7 @@ class UserResource(MethodView):
     def get(self, query, user_id):
         """One user"""
         found = users.get_user(db.session, g.scim_org_id, user_id, base_url())
-        return scim_response(users.dump(found, **response_parameters(resources.User, query)))
+        return scim_response(users.dump(found, **response_parameters(resources.ExtendedUser, query)))
 
     @blp.doc(**_request_body(), **_answers(400, 401, 404, 409, 415))
     def put(self, user_id):

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field
 from scim2_models import (
     URN,
+    AnyExtension,
     AuthenticationScheme,
     Bulk,
     CaseExact,
@@ -46,7 +47,7 @@ POLICY = ScimPolicy(unknown=ScimPolicy.Unknown.ignore, remove_value_as_filter=Sc
 class Email(ComplexAttribute):
     """An e-mail address (any domain a directory uses, internal ones such as .local included)."""
 
-    value: str | None = None
+    value: Annotated[str | None, Required.true] = None
     display: str | None = None
     type: str | None = Field(None, examples=["work", "home", "other"])
     primary: bool | None = None
@@ -55,8 +56,8 @@ class Email(ComplexAttribute):
 class PlatformId(ComplexAttribute):
     """A person's id on a contact-centre platform (amazon_connect, genesys, ...)."""
 
-    platform: Annotated[str | None, Required.true, CaseExact.true] = None
-    value: Annotated[str | None, Required.true, CaseExact.true] = None
+    platform: Annotated[str | None, CaseExact.true] = None
+    value: Annotated[str | None, CaseExact.true] = None
 
 
 class Wellbeing(Extension):
@@ -68,7 +69,7 @@ class Wellbeing(Extension):
     external_ids: list[PlatformId] | None = None
 
 
-class User(Resource[Wellbeing]):
+class User(Resource[AnyExtension]):
     """A person: userName (the sign-in name), an e-mail, a display name, active, and the extension."""
 
     __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:User")
@@ -81,7 +82,8 @@ class User(Resource[Wellbeing]):
     groups: Annotated[list[GroupMembership] | None, Mutability.read_only] = None
 
 
-RESOURCES = {"User": User, "Group": Group}
+# A user as served: the core resource with the extension.
+ExtendedUser = User[Wellbeing]
 
 
 def schemas() -> list:

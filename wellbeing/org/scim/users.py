@@ -14,7 +14,7 @@ from wellbeing.models.users import ROLES, default_work_hours
 from wellbeing.org import accounts, users
 from wellbeing.org.scim import resources
 from wellbeing.org.scim.common import ScimError, apply_patch, not_found, page, parse_filter, validate
-from wellbeing.org.scim.resources import User as ScimUserResource
+from wellbeing.org.scim.resources import ExtendedUser as ScimUserResource
 from wellbeing.org.scim.resources import Email, Wellbeing
 
 FILTERABLE = {"username", "externalid", "id"}
@@ -31,10 +31,10 @@ def external_ids_from_scim(values: list | None) -> dict[str, str]:
 
 
 def external_ids_to_scim(mapping: dict[str, str] | None) -> list[resources.PlatformId] | None:
-    """The user's platform ids ({platform: id}) as the extension's ``externalIds``, ordered by platform."""
+    """The user's platform ids ({platform: id}) as the extension's ``externalIds``, in the order they were given."""
     if not mapping:
         return None
-    return [resources.PlatformId(platform=platform, value=value) for platform, value in sorted(mapping.items())]
+    return [resources.PlatformId(platform=platform, value=value) for platform, value in mapping.items()]
 
 
 def _visible(org_id: str) -> Select:
@@ -110,6 +110,8 @@ def _values(resource: ScimUserResource, current_role: str | None) -> dict:
     if not email or not _EMAIL.match(email) or len(email) > 320:
         raise ScimError("The user needs an e-mail address (emails, or a userName that is one).", 400, "invalidValue")
     extension = resource[Wellbeing]
+    if extension is not None and any(not item.platform or not item.value for item in extension.external_ids or []):
+        raise ScimError("Each of externalIds needs a platform and a value.", 400, "invalidValue")
     role = (extension.role if extension is not None else None) or current_role or "agent"
     if role not in ROLES:
         raise ScimError(f"The role must be one of {', '.join(ROLES)}.", 400, "invalidValue")
