@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, send_from_directory
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Config
@@ -110,6 +110,21 @@ def register_blueprints(app: Flask) -> None:
     from api import console
 
     console.init_app(app)
+    _scim_routing_errors(app)
+
+
+def _scim_routing_errors(app: Flask) -> None:
+    """Under /scim/v2 even routing errors (an unknown path, an unsupported method) are SCIM error documents."""
+    from api.org.scim import blp as scim_blp
+    from api.org.scim.protocol import handle_error
+
+    others = app.error_handler_spec[None][None][HTTPException]
+
+    @app.errorhandler(HTTPException)
+    def scim_or_others(error: HTTPException):
+        if request.path.startswith(scim_blp.url_prefix + "/"):
+            return handle_error(error)
+        return others(error)
 
 
 def register_request_hooks(app: Flask) -> None:
