@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from wellbeing.core.crypto import TOKEN_VERSION, Keyring
 from wellbeing.counseling.views import notes_aad, reason_aad
 from wellbeing.diary.entries import note_aad
-from wellbeing.models import CounselingCase, Device, DiaryEntry
+from wellbeing.models import CounselingCase, Device, DiaryEntry, OidcConfig
+from wellbeing.org.sso.config import secret_aad as client_secret_aad
 from wellbeing.prompts.devices import secret_aad
 
 
@@ -38,6 +39,7 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn(CounselingCase, "reason_ciphertext", lambda row: reason_aad(row.id)),
     EncryptedColumn(CounselingCase, "hr_notes_ciphertext", lambda row: notes_aad(row.id)),
     EncryptedColumn(Device, "secret_ciphertext", lambda row: secret_aad(row.id)),
+    EncryptedColumn(OidcConfig, "client_secret_ciphertext", lambda row: client_secret_aad(row.id)),
 )
 
 
