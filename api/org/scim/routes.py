@@ -28,6 +28,7 @@ blp = Blueprint("scim", __name__, url_prefix="/scim/v2", description="SCIM 2.0 p
                 "answers and errors are application/scim+json")
 blp.register_error_handler(Exception, handle_error)
 
+@token_required
 def _search_everything():
     raise ScimError("Searching several resource types at once is not supported.", 501)
 
