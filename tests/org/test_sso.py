@@ -259,3 +259,17 @@ def test_the_token_endpoint_refuses_mixed_bodies(client):
     assert "password" in assert_problem(response, 422)["errors"]["json"]
     missing = client.post(f"{API}/auth/token", json={"grant_type": "authorization_code"})
     assert set(assert_problem(missing, 422)["errors"]["json"]) == {"code", "code_verifier"}
+
+
+def test_the_retention_job_forgets_finished_sign_in_attempts(sso, oidc_provider, live_server, session, app):
+    from wellbeing.core.db import db
+    from wellbeing.data_rights import purge_expired
+    returned, verifier = app_sign_in(live_server, "agent@a.test", oidc_provider)
+    with app.app_context():
+        assert "sso_attempts" not in purge_expired(db.session, now_utc() + timedelta(hours=1))
+        db.session.remove()
+    assert session.scalar(select(SsoAttempt)) is not None
+    with app.app_context():
+        assert purge_expired(db.session, now_utc() + timedelta(days=2))["sso_attempts"] == 1
+        db.session.remove()
+    assert session.scalar(select(SsoAttempt)) is None

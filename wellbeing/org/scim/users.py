@@ -222,6 +222,15 @@ def delete_user(session: Session, org_id: str, user_id: str, now: datetime) -> N
     session.commit()
 
 
+def export_directory(session: Session, user: User, keyring) -> dict | None:
+    """What the organization's directory provisioned about the user (None when it never did)."""
+    row = session.get(ScimUser, user.id)
+    if row is None:
+        return None
+    return {"user_id": row.user_id, "user_name": row.user_name, "external_id": row.external_id,
+            "attributes": row.attributes, "deleted_at": row.deleted_at, "erase_at": row.erase_at}
+
+
 def due_erasures(session: Session, now: datetime) -> list[User]:
     """Users the directory deleted whose erasure date has come."""
     return list(session.scalars(select(User).join(ScimUser, ScimUser.user_id == User.id).where(

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
@@ -152,3 +152,11 @@ def exchange(session: Session, code: str, verifier: str, now: datetime) -> tuple
             or not user.active:
         raise refused
     return user, attempt.client
+
+
+def purge_attempts(session: Session, now: datetime) -> int:
+    """Forget sign-in attempts a day after their state and code stopped working (the retention job)."""
+    cutoff = now - timedelta(days=1)
+    return session.execute(delete(SsoAttempt).where(
+        SsoAttempt.expires_at < cutoff,
+        or_(SsoAttempt.code_expires_at.is_(None), SsoAttempt.code_expires_at < cutoff))).rowcount
