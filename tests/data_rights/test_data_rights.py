@@ -41,6 +41,8 @@ KEPT_ON_ERASURE = {
     "privacy_person_ledger": "the epsilon already spent on figures that could include the agent: forgetting it "
                              "would let a later figure spend that month again",
     "account_tokens": "hashes of one-time invitation and reset links: credentials, expiring on their own",
+    "sso_attempts": "hashes of single sign-on states and codes: credentials, forgotten by the retention job",
+    "scim_users": "the organization's directory's link to the account (also in the export), not wellbeing data",
 }
 # Tables with the agent's rows that the export leaves out, and why.
 NOT_EXPORTED = {"auth_sessions": "credentials (refresh-token families), not data about the agent",
