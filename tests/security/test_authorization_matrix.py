@@ -150,7 +150,7 @@ MATRIX = {
     ("POST", "/api/v1/org/scim-token"): ADMIN_NO_TARGET,
     **{(method, f"/scim/v2{path}"): SCIM_TOKEN_ONLY for method, path in (
         ("GET", "/ServiceProviderConfig"), ("GET", "/ResourceTypes"), ("GET", "/ResourceTypes/<name>"),
-        ("GET", "/Schemas"), ("GET", "/Schemas/<path:schema_id>"), ("POST", "/.search"),
+        ("GET", "/Schemas"), ("GET", "/Schemas/<schema_id>"), ("POST", "/.search"),
         ("GET", "/Users"), ("POST", "/Users"), ("GET", "/Users/<user_id>"), ("PUT", "/Users/<user_id>"),
         ("PATCH", "/Users/<user_id>"), ("DELETE", "/Users/<user_id>"),
         ("GET", "/Groups"), ("POST", "/Groups"), ("GET", "/Groups/<team_id>"), ("PUT", "/Groups/<team_id>"),

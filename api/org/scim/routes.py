@@ -132,7 +132,7 @@ def schemas():
     return scim_response(list_response(len(documents), 1, documents))
 
 
-@blp.route("/Schemas/<path:schema_id>", endpoint="schema")
+@blp.route("/Schemas/<schema_id>", endpoint="schema")
 @blp.doc(**_answers(401, 404))
 @token_required
 def schema(schema_id):
@@ -145,8 +145,7 @@ def schema(schema_id):
 
 @blp.route("/Users")
 class Users(MethodView):
-    decorators = [token_required]
-
+    @token_required
     @blp.arguments(ListQuerySchema, location="query")
     @blp.doc(**_answers(400, 401))
     def get(self, query):
@@ -156,6 +155,7 @@ class Users(MethodView):
         parameters = response_parameters(resources.ExtendedUser, query)
         return scim_response(list_response(total, start, [users.dump(user, **parameters) for user in found]))
 
+    @token_required
     @blp.doc(**_request_body(), **_answers(400, 401, 409, 415, created=True))
     def post(self):
         """Provision a user (no password: they sign in by SSO or accept an invitation)"""
@@ -165,8 +165,7 @@ class Users(MethodView):
 
 @blp.route("/Users/<user_id>")
 class UserResource(MethodView):
-    decorators = [token_required]
-
+    @token_required
     @blp.arguments(ReadQuerySchema, location="query")
     @blp.doc(**_answers(400, 401, 404))
     def get(self, query, user_id):
@@ -174,18 +173,21 @@ class UserResource(MethodView):
         found = users.get_user(db.session, g.scim_org_id, user_id, base_url())
         return scim_response(users.dump(found, **response_parameters(resources.ExtendedUser, query)))
 
+    @token_required
     @blp.doc(**_request_body(), **_answers(400, 401, 404, 409, 415))
     def put(self, user_id):
         """Replace a user (active false deactivates)"""
         return scim_response(users.dump(users.replace_user(db.session, g.scim_org_id, user_id, body(), base_url(),
                                                            utcnow())))
 
+    @token_required
     @blp.doc(**_request_body(), **_answers(400, 401, 404, 409, 415))
     def patch(self, user_id):
         """Change a user with PatchOp operations (active false deactivates)"""
         return scim_response(users.dump(users.patch_user(db.session, g.scim_org_id, user_id, body(), base_url(),
                                                          utcnow())))
 
+    @token_required
     @blp.doc(**_answers(401, 404))
     def delete(self, user_id):
         """Delete a user: deactivated now, wellbeing data erased after the organization's retention"""
@@ -195,8 +197,7 @@ class UserResource(MethodView):
 
 @blp.route("/Groups")
 class Groups(MethodView):
-    decorators = [token_required]
-
+    @token_required
     @blp.arguments(ListQuerySchema, location="query")
     @blp.doc(**_answers(400, 401))
     def get(self, query):
@@ -206,6 +207,7 @@ class Groups(MethodView):
         parameters = response_parameters(Group, query)
         return scim_response(list_response(total, start, [groups.dump(group, **parameters) for group in found]))
 
+    @token_required
     @blp.doc(**_request_body(), **_answers(400, 401, 409, 415, created=True))
     def post(self):
         """Create a team; its members move into it now"""
@@ -215,8 +217,7 @@ class Groups(MethodView):
 
 @blp.route("/Groups/<team_id>")
 class GroupResource(MethodView):
-    decorators = [token_required]
-
+    @token_required
     @blp.arguments(ReadQuerySchema, location="query")
     @blp.doc(**_answers(400, 401, 404))
     def get(self, query, team_id):
@@ -224,18 +225,21 @@ class GroupResource(MethodView):
         found = groups.get_group(db.session, g.scim_org_id, team_id, base_url())
         return scim_response(groups.dump(found, **response_parameters(Group, query)))
 
+    @token_required
     @blp.doc(**_request_body(), **_answers(400, 401, 404, 409, 415))
     def put(self, team_id):
         """Replace a team's name and members (moves take effect now)"""
         return scim_response(groups.dump(groups.replace_group(db.session, g.scim_org_id, team_id, body(), base_url(),
                                                               utcnow())))
 
+    @token_required
     @blp.doc(**_request_body(), **_answers(400, 401, 404, 409, 415))
     def patch(self, team_id):
         """Add or remove members, rename (PatchOp)"""
         return scim_response(groups.dump(groups.patch_group(db.session, g.scim_org_id, team_id, body(), base_url(),
                                                             utcnow())))
 
+    @token_required
     @blp.doc(**_answers(401, 404))
     def delete(self, team_id):
         """Delete a team from the directory: its people leave it now; its history stays"""
