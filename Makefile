@@ -15,7 +15,7 @@ BENCH_ARGS ?=
 
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
-.PHONY: install run test migrate clean browsers screenshots loadgen bench
+.PHONY: install run test migrate clean browsers screenshots loadgen bench oidc-provider
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,7 +48,7 @@ browsers:
 
 # The suite runs on SQLite, then again on a throwaway PostgreSQL database when a server answers
 # (TEST_DATABASE_URL names the server; REQUIRE_POSTGRES=1 makes its absence an error, as in CI).
-test: install browsers loadgen
+test: install browsers loadgen oidc-provider
 	@echo "== import layers (pyproject.toml [tool.importlinter])"
 	$(BIN)/lint-imports --no-cache
 	@echo "== test suite on SQLite"
@@ -69,6 +69,14 @@ screenshots: install browsers
 	mkdir -p docs/screenshots
 	cp tests/artifacts/tour-*.png docs/screenshots/
 
+# The single sign-on tests run a real OpenID provider (oidc-provider, pinned in tests/org/oidc_provider/package-lock.json)
+# under node; npm ci installs it once into that folder's node_modules (git-ignored), later runs need no network.
+OIDC_PROVIDER := tests/org/oidc_provider
+oidc-provider:
+	@if [ -f $(OIDC_PROVIDER)/node_modules/oidc-provider/package.json ]; then exit 0; fi; \
+	command -v npm >/dev/null 2>&1 || { echo "FATAL: node (v20+) and npm are needed for the single sign-on tests" >&2; exit 1; }; \
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund
+
 # The benchmark's load generator is wrk from Debian; without apt (or sudo) the harness falls back to its Python
 # closed loop and says so in the machine description.
 loadgen:
@@ -85,4 +93,4 @@ bench: install loadgen
 		--database $(BENCH_DATABASE) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache tests/artifacts
+	rm -rf $(VENV) instance .pytest_cache tests/artifacts $(OIDC_PROVIDER)/node_modules

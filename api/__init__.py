@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, send_from_directory
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Config
@@ -72,6 +72,8 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"info": {"description": "Wellbeing backend for contact-center agents."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme(
+        "scimToken", {"type": "http", "scheme": "bearer", "description": "The organization's SCIM token (wbscim_...)"})
+    api.spec.components.security_scheme(
         "apiKey", {"type": "http", "scheme": "bearer", "description": "An organization API key (wbk_...)"})
 
 
@@ -82,12 +84,12 @@ def register_blueprints(app: Flask) -> None:
     from api.core import health
     from api.counseling import my_counseling
     from api.diary import emotions
-    from api.org import access_log, api_keys, auth, consents, me, teams, users
+    from api.org import access_log, api_keys, auth, consents, identity_provider, me, sso, teams, users
     from api.prompts import devices, events, exercises, vapid
 
     api.register_blueprint(health.blp)
     resources = (
-        auth, org, teams, users, api_keys, me,
+        auth, sso, org, identity_provider, teams, users, api_keys, me,
         emotions, diary,
         instruments, assessments, risk,
         consents, data_rights, access_log, counseling, my_counseling,
@@ -98,6 +100,9 @@ def register_blueprints(app: Flask) -> None:
     )
     for module in resources:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + module.blp.url_prefix)
+    from api.org import scim
+
+    api.register_blueprint(scim.blp)
 
     from swagger_ui_bundle import swagger_ui_path
 
@@ -108,6 +113,21 @@ def register_blueprints(app: Flask) -> None:
     from api import console
 
     console.init_app(app)
+    _scim_routing_errors(app)
+
+
+def _scim_routing_errors(app: Flask) -> None:
+    """Under /scim/v2 even routing errors (an unknown path, an unsupported method) are SCIM error documents."""
+    from api.org.scim import blp as scim_blp
+    from api.org.scim.protocol import handle_error
+
+    others = app.error_handler_spec[None][None][HTTPException]
+
+    @app.errorhandler(HTTPException)
+    def scim_or_others(error: HTTPException):
+        if request.path.startswith(scim_blp.url_prefix + "/"):
+            return handle_error(error)
+        return others(error)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -118,8 +138,9 @@ def register_request_hooks(app: Flask) -> None:
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         set_write_intent(request.method in UNSAFE)
         _cap_streamed_body()
-        # The console's HTML forms post form data, the shift upload takes CSV; everything else speaks JSON only.
-        json_only = request.blueprint != "console"
+        # The console's HTML forms post form data, the shift upload takes CSV, SCIM checks its own
+        # (application/scim+json); everything else speaks JSON only.
+        json_only = request.blueprint not in ("console", "scim")
         if request.endpoint == "shifts.ShiftsCsv":
             if request.method in UNSAFE and request.mimetype not in ("text/csv", *JSON_TYPES):
                 return problem(415, "Unsupported media type", "Send the file as text/csv (or JSON {\"csv\": ...}).")

@@ -90,6 +90,32 @@ def _clean(request):
         limiter.reset()
 
 
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The test app served by a real threaded HTTP server on 127.0.0.1 (a free port)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """A real OpenID provider (oidc-provider under node) for the single sign-on tests."""
+    from tests.org.sso_helpers import OidcProvider
+
+    provider = OidcProvider(tmp_path_factory.mktemp("oidc") / "provider.log")
+    provider.start()
+    yield provider
+    provider.stop()
+
+
 @pytest.fixture
 def client(app):
     """A test client."""

@@ -22,6 +22,8 @@ from wellbeing.counseling import data as counseling_data
 from wellbeing.diary import data as diary_data
 from wellbeing.models import ErasureReceipt, Organization, Team, TeamMembership, User
 from wellbeing.org import access_log, consents
+from wellbeing.org.scim import users as scim_users
+from wellbeing.org.sso import signin
 from wellbeing.prompts import data as prompt_data
 from wellbeing.shifts import data as shift_data
 from wellbeing.trends import data as trends_data
@@ -66,7 +68,8 @@ def export_receipts(session: Session, user: User, keyring: Keyring) -> list[dict
 
 
 # Kept on erasure, by design: the profile and memberships (the account itself), the consents (the
-# user's standing choices), the access log (HR's accountability, no wellbeing content) and the receipts.
+# user's standing choices), the access log (HR's accountability, no wellbeing content), the receipts, and what the
+# organization's directory provisioned (the account's link to it).
 SECTIONS: tuple[Section, ...] = (
     Section("profile", ("users", "team_memberships"), export_profile),
     Section("consents", ("consents", "consent_changes"), consents.export_consents),
@@ -84,6 +87,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("privacy_budget", trends_data.TABLES, trends_data.export_privacy_budget,
             purge=trends_data.purge_privacy_budget),
     Section("erasure_receipts", ("erasure_receipts",), export_receipts),
+    Section("directory", ("scim_users",), scim_users.export_directory),
 )
 
 
@@ -140,7 +144,8 @@ def get_receipt(session: Session, user: User, receipt_id: str) -> ErasureReceipt
 
 
 def purge_expired(session: Session, now: datetime) -> dict[str, int]:
-    """The retention job: in each organization, delete wellbeing data older than its ``retention_days``."""
+    """The retention job: in each organization, delete wellbeing data older than its ``retention_days``; erase the
+    data of people the directory deleted (SCIM) once their erasure date has come."""
     counts: dict[str, int] = {}
     with write_intent():
         for org_id, days in session.execute(select(Organization.id, Organization.retention_days)).all():
@@ -150,4 +155,12 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
                     for table, count in section.purge(session, org_id, cutoff).items():
                         counts[table] = counts.get(table, 0) + count
             session.commit()
+        attempts = signin.purge_attempts(session, now)
+        if attempts:
+            counts["sso_attempts"] = attempts
+        session.commit()
+        for user in scim_users.due_erasures(session, now):
+            # A person the directory deleted: once the retention has passed, everything they owned goes, with a receipt.
+            scim_users.mark_erased(session, user.id, now)
+            erase_user_data(session, user, now)
     return counts

@@ -17,7 +17,8 @@ from wellbeing.core.crypto import TOKEN_VERSION, Keyring
 from wellbeing.counseling.views import notes_aad, reason_aad
 from wellbeing.diary.entries import note_aad
 from wellbeing.contact_centre.recovery import settings_aad
-from wellbeing.models import CounselingCase, Device, DiaryEntry, RecoverySettings, ShiftFeed
+from wellbeing.models import CounselingCase, Device, DiaryEntry, OidcConfig, RecoverySettings, ShiftFeed
+from wellbeing.org.sso.config import secret_aad as client_secret_aad
 from wellbeing.prompts.devices import secret_aad
 from wellbeing.shifts.feeds import feed_aad
 
@@ -42,6 +43,7 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn(Device, "secret_ciphertext", lambda row: secret_aad(row.id)),
     EncryptedColumn(ShiftFeed, "url_ciphertext", lambda row: feed_aad(row.id)),
     EncryptedColumn(RecoverySettings, "secret_ciphertext", lambda row: settings_aad(row.org_id)),
+    EncryptedColumn(OidcConfig, "client_secret_ciphertext", lambda row: client_secret_aad(row.id)),
 )
 
 

@@ -66,8 +66,8 @@ def init_app(app: Flask) -> None:
     """Mount the console, its session cookie, translations, filters and error pages."""
     # Imported for their routes; the order is the order of each role's navigation.
     from api.console import (  # noqa: F401
-        account, admin_teams, admin_users, admin_keys, admin_settings, admin_instruments, auth, hr, hr_cases, supervisor,
-        trends,
+        account, admin_teams, admin_users, admin_keys, admin_settings, admin_instruments, auth, hr, hr_cases, sso,
+        supervisor, trends,
     )
     from api.core.extensions import api as rest_api
 

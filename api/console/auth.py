@@ -23,10 +23,11 @@ def demo_logins() -> list[dict[str, str]]:
     return logins
 
 
-def sign_in_page(status: int = 200, email: str = "", errors: dict | None = None):
-    """The sign-in form (with the demo logins when the console is configured to list them)."""
+def sign_in_page(status: int = 200, email: str = "", errors: dict | None = None, org: str = "",
+                 sso_errors: dict | None = None):
+    """The sign-in form and "Sign in with your organization" (with the demo logins when the console lists them)."""
     show_demo = current_app.config["CONSOLE_SHOW_DEMO_LOGINS"]
-    return render("console/sign_in.html", status, email=email, errors=errors or {},
+    return render("console/sign_in.html", status, email=email, errors=errors or {}, org=org, sso_errors=sso_errors or {},
                   next=safe_next(request.values.get("next")),
                   demo_logins=demo_logins() if show_demo else None, demo_password=demo.DEMO_PASSWORD)
 

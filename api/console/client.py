@@ -83,8 +83,11 @@ class TokenStore(Protocol):
 class ApiClient:
     """Calls /api/v1 through the app's own WSGI stack, as the browser's user, from the browser's address."""
 
-    def __init__(self, app: Flask, tokens: TokenStore, *, language: str, remote_addr: str, request_id: str) -> None:
+    def __init__(self, app: Flask, tokens: TokenStore, *, language: str, remote_addr: str, request_id: str,
+                 base_url: str | None = None) -> None:
         self.app = app
+        # The address the browser used, so URLs the API builds (the SSO callback, SCIM's base) are the public ones.
+        self.base_url = base_url
         self.tokens = tokens
         self.language = language
         self.remote_addr = remote_addr
@@ -109,6 +112,19 @@ class ApiClient:
         """POST /auth/token; on success the new pair replaces whatever was stored."""
         result = self._send("POST", "/auth/token", json={"email": email, "password": password, "client": "console"},
                             token=None)
+        if result.ok:
+            self.tokens.store(result.body, utcnow().timestamp())
+        return result
+
+    def sso_start(self, org: str, code_challenge: str) -> ApiResult:
+        """GET /auth/sso/start for the console: a 302 to the provider (or the reason there is none)."""
+        return self._send("GET", "/auth/sso/start", query={"org": org, "client": "console",
+                                                           "code_challenge": code_challenge}, token=None)
+
+    def sign_in_with_code(self, code: str, verifier: str) -> ApiResult:
+        """POST /auth/token with a single sign-on's one-time code; on success the pair is stored."""
+        result = self._send("POST", "/auth/token", json={"grant_type": "authorization_code", "code": code,
+                                                         "code_verifier": verifier}, token=None)
         if result.ok:
             self.tokens.store(result.body, utcnow().timestamp())
         return result
@@ -150,6 +166,6 @@ class ApiClient:
         query = {key: value for key, value in (query or {}).items() if value not in (None, "")}
         client = self.app.test_client(use_cookies=False)
         response = client.open(API_PREFIX + path, method=method, json=json, query_string=query, headers=headers,
-                               environ_base={"REMOTE_ADDR": self.remote_addr})
+                               environ_base={"REMOTE_ADDR": self.remote_addr}, base_url=self.base_url)
         body = response.get_json(silent=True) if response.mimetype in JSON_TYPES else None
         return ApiResult(response.status_code, body, response.get_data(), response.mimetype, dict(response.headers))

@@ -67,7 +67,8 @@ def api() -> ApiClient:
     """This request's API client, acting as the signed-in user (or as nobody)."""
     if "console_api" not in g:
         g.console_api = ApiClient(current_app._get_current_object(), state.SessionTokens(), language=g.console_lang,
-                                  remote_addr=request.remote_addr or "-", request_id=g.get("request_id", ""))
+                                  remote_addr=request.remote_addr or "-", request_id=g.get("request_id", ""),
+                                  base_url=request.host_url)
     return g.console_api
 
 

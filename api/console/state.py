@@ -15,6 +15,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 ACCESS, REFRESH, EXPIRES, STORED = "access", "refresh", "access_exp", "tokens_at"
 SINCE, SEEN, CSRF, LANG = "since", "seen", "csrf", "lang"
+SSO_VERIFIER = "sso_verifier"
 FLASHES = "_flashes"
 
 
@@ -111,3 +112,13 @@ def language() -> str | None:
 
 def choose_language(lang: str) -> None:
     session[LANG] = lang
+
+
+def remember_sso_verifier(verifier: str) -> None:
+    """Keep a single sign-on's PKCE verifier until the browser comes back from the provider."""
+    session[SSO_VERIFIER] = verifier
+
+
+def take_sso_verifier() -> str | None:
+    """The pending single sign-on's verifier, forgotten as it is read (a code is exchanged once)."""
+    return session.pop(SSO_VERIFIER, None)

@@ -5,13 +5,11 @@ background-networking feature of Chromium is turned off.
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from werkzeug.serving import make_server
 
 from tests.browser.page import Page
 
@@ -20,17 +18,6 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=en-US")
 LAPTOP = (1280, 860)
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The test app served by a real threaded HTTP server on 127.0.0.1 (a free port)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ def test_admin_signs_in_to_the_teams_page(page, world):
     assert page.path == "/console/admin/teams" and page.heading() == "Teams"
     assert "Team A" in page.text() and "Team B" in page.text()
     assert [a.text for a in page.driver.find_elements(By.CSS_SELECTOR, ".site-header nav a")] == [
-        "Teams", "Users", "API keys", "Settings", "Questionnaires", "Organization trends"]
+        "Teams", "Users", "API keys", "Settings", "Questionnaires", "Single sign-on", "Organization trends"]
     page.screenshot("sign-in-admin")
 
 
@@ -91,7 +91,7 @@ def test_language_switch_changes_every_label_and_stays(page, world):
     page.sign_in(world.emails["admin"], PASSWORD)
     assert page.heading() == "团队"
     assert [a.text for a in page.driver.find_elements(By.CSS_SELECTOR, ".site-header nav a")] == [
-        "团队", "用户", "API 密钥", "设置", "问卷", "组织趋势"]
+        "团队", "用户", "API 密钥", "设置", "问卷", "单点登录", "组织趋势"]
     page.screenshot("language-zh-CN")
     page.press("English", within="header")
     assert page.heading() == "Teams" and page.path == "/console/admin/teams"

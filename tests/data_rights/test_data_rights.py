@@ -24,7 +24,7 @@ from wellbeing.prompts.dispatch import Channel, dispatch_due
 from wellbeing.counseling.cases import open_case_from_alert
 from wellbeing.counseling.reminders import send_counseling_reminders
 from wellbeing.core.db import db
-from wellbeing.models import PlatformContact, PrivacyPersonLedger, RecoveryBreak, User
+from wellbeing.models import PlatformContact, PrivacyPersonLedger, RecoveryBreak, ScimUser, SsoAttempt, User
 
 # Tables that keep the agent's rows after DELETE /me/data, and why.
 KEPT_ON_ERASURE = {
@@ -45,10 +45,13 @@ KEPT_ON_ERASURE = {
     "privacy_person_ledger": "the epsilon already spent on figures that could include the agent: forgetting it "
                              "would let a later figure spend that month again",
     "account_tokens": "hashes of one-time invitation and reset links: credentials, expiring on their own",
+    "sso_attempts": "hashes of single sign-on states and codes: credentials, forgotten by the retention job",
+    "scim_users": "the organization's directory's link to the account (also in the export), not wellbeing data",
 }
 # Tables with the agent's rows that the export leaves out, and why.
 NOT_EXPORTED = {"auth_sessions": "credentials (refresh-token families), not data about the agent",
-                "account_tokens": "credentials (hashes of one-time links), not data about the agent"}
+                "account_tokens": "credentials (hashes of one-time links), not data about the agent",
+                "sso_attempts": "credentials (hashes of single sign-on states and one-time codes), not data about the agent"}
 
 
 def _references_users(column) -> bool:
@@ -132,6 +135,7 @@ def _populate(app, world) -> dict:
     _populate_prompts(app, world)
     _populate_privacy_budget(app, world)
     _populate_contact_centre(app, world)
+    _populate_directory(app, world)
     return {"own": own, "by_hr": by_hr, "alert": alert_id, "appointment": appointment}
 
 
@@ -159,6 +163,19 @@ def _populate_contact_centre(app, world) -> None:
                                      starts_at=now - timedelta(minutes=3), ends_at=now - timedelta(minutes=1),
                                      applied_at=now - timedelta(minutes=3), restored_at=now - timedelta(minutes=1),
                                      attempts=2))
+        db.session.commit()
+        db.session.remove()
+
+
+def _populate_directory(app, world) -> None:
+    """The directory's link (SCIM) and a single sign-on of the agent."""
+    with app.app_context():
+        now = now_utc()
+        db.session.add(ScimUser(user_id=world.ids["agent"], org_id=world.org_id, user_name="agent@a.test",
+                                user_name_key="agent@a.test", external_id="dir-17", attributes={"displayName": "A"}))
+        db.session.add(SsoAttempt(org_id=world.org_id, state_hash="s" * 64, nonce="n", provider_verifier="v",
+                                  client="app", code_challenge="c", created_at=now, expires_at=now,
+                                  returned_at=now, user_id=world.ids["agent"], code_hash="c" * 64))
         db.session.commit()
         db.session.remove()
 

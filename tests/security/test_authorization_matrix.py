@@ -40,6 +40,9 @@ OWN_AGENT_OBJECT = only("agent", "agent2", agent2=404)
 OWN_OBJECT_ANY_ROLE = only("agent", others=404)
 HR = only("hr")
 API_KEY_ONLY = {**{p: 401 for p in PRINCIPALS}, "api_key": OK}
+SSO_NOT_SET_UP = only("admin", "other_admin", admin=404, other_admin=404)
+# SCIM opens with the organization's SCIM token only: no user token or API key gets in (tests/org/test_scim.py).
+SCIM_TOKEN_ONLY = {p: 401 for p in PRINCIPALS}
 # Team trends: supervisors of the team, admin and HR; another team's supervisor and another org's admin 404.
 TEAM_TRENDS = only("supervisor", "supervisor_b", "hr", "admin", "other_admin", supervisor_b=404, other_admin=404)
 
@@ -157,6 +160,22 @@ MATRIX = {
     ("PUT", "/api/v1/me/recovery"): AGENTS,
     ("GET", "/api/v1/me/recovery-breaks"): AGENTS,
     ("POST", "/api/v1/me/recovery-breaks/<break_id>/stop"): OWN_AGENT_OBJECT,
+    ("GET", "/api/v1/auth/sso/start"): PUBLIC,
+    ("GET", "/api/v1/auth/sso/callback"): PUBLIC,
+    # Single sign-on is not set up in the world: past the role check, an admin learns there is nothing (404).
+    ("GET", "/api/v1/org/sso"): SSO_NOT_SET_UP,
+    ("PUT", "/api/v1/org/sso"): ADMIN_NO_TARGET,
+    ("DELETE", "/api/v1/org/sso"): SSO_NOT_SET_UP,
+    ("POST", "/api/v1/org/sso/test"): SSO_NOT_SET_UP,
+    ("GET", "/api/v1/org/scim-token"): ADMIN_NO_TARGET,
+    ("POST", "/api/v1/org/scim-token"): ADMIN_NO_TARGET,
+    **{(method, f"/scim/v2{path}"): SCIM_TOKEN_ONLY for method, path in (
+        ("GET", "/ServiceProviderConfig"), ("GET", "/ResourceTypes"), ("GET", "/ResourceTypes/<name>"),
+        ("GET", "/Schemas"), ("GET", "/Schemas/<schema_id>"), ("POST", "/.search"),
+        ("GET", "/Users"), ("POST", "/Users"), ("GET", "/Users/<user_id>"), ("PUT", "/Users/<user_id>"),
+        ("PATCH", "/Users/<user_id>"), ("DELETE", "/Users/<user_id>"),
+        ("GET", "/Groups"), ("POST", "/Groups"), ("GET", "/Groups/<team_id>"), ("PUT", "/Groups/<team_id>"),
+        ("PATCH", "/Groups/<team_id>"), ("DELETE", "/Groups/<team_id>"))},
 }
 
 # Bodies for routes whose ownership check runs after validation (the others get an empty object).
@@ -273,7 +292,9 @@ def test_route_answers_each_principal_as_declared(world, route):
         else:
             assert response.status_code == expected, (principal, expected, response.status_code, response.json)
         if response.status_code >= 400:
-            assert response.mimetype == "application/problem+json", (principal, response.status_code)
+            # SCIM answers in its own error documents (RFC 7644 3.12); the rest of the API in problem+json.
+            error_type = "application/scim+json" if rule.startswith("/scim/v2/") else "application/problem+json"
+            assert response.mimetype == error_type, (principal, response.status_code)
 
 
 # The web console: the same people, signed in through the console's form (a session cookie, not a bearer
@@ -350,6 +371,13 @@ CONSOLE_MATRIX = {
     ("POST", "/console/admin/settings"): CONSOLE_ADMIN,
     ("POST", "/console/admin/settings/help-lines"): CONSOLE_ADMIN,
     ("POST", "/console/admin/settings/help-lines/remove"): CONSOLE_ADMIN,
+    ("POST", "/console/sso/start"): CONSOLE_PUBLIC,
+    # Without a code from the provider, single sign-on is refused for everyone (the sign-in page says why).
+    ("GET", "/console/sso/finish"): {p: 403 for p in CONSOLE_PRINCIPALS},
+    ("GET", "/console/admin/sso"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/sso"): CONSOLE_ADMIN,
+    ("POST", "/console/admin/sso/test"): console_only("admin", "other_admin", admin=404, other_admin=404),
+    ("POST", "/console/admin/sso/scim-token"): CONSOLE_ADMIN,
 }
 
 # Form bodies for console routes whose ownership check runs after validation (the others post only the token).

@@ -24,11 +24,12 @@ MAX_EXAMPLES = 12
 
 
 def not_a_server_error_and_problem_json(ctx, response, case):
-    """Any error answer is a problem+json document and never a 5xx."""
+    """Any error answer is a problem+json document (SCIM's own error document under /scim/v2) and never a 5xx."""
     assert response.status_code < 500, f"{case.method} {case.path} answered {response.status_code}"
     if response.status_code >= 400:
-        assert response.headers.get("content-type", [""])[0].startswith("application/problem+json"), (
-            f"{case.method} {case.path} answered {response.status_code} without problem+json")
+        expected = "application/scim+json" if case.path.startswith("/scim/v2/") else "application/problem+json"
+        assert response.headers.get("content-type", [""])[0].startswith(expected), (
+            f"{case.method} {case.path} answered {response.status_code} without {expected}")
 
 
 def _load_schema() -> schemathesis.BaseSchema:

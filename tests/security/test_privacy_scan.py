@@ -34,7 +34,9 @@ WELLBEING_KEYS = re.compile(r"(score|risk|severity|band|intensity|stress|emotion
                             r"probability|phq|gad|who5|burnout)", re.I)
 PERSON_KEYS = {"user_id", "agent_id", "email", "agent", "user"}
 # Placeholders that name no table.
-FIXED_IDS = {"instrument_id": ["phq4", "gad7"], "metric": ["burnout_risk", "participation", "high_risk_share"]}
+FIXED_IDS = {"instrument_id": ["phq4", "gad7"], "metric": ["burnout_risk", "participation", "high_risk_share"],
+             # SCIM's discovery documents (the scan's people hold no SCIM token: every SCIM route is 401 to them).
+             "name": ["User", "Group"], "schema_id": ["urn:ietf:params:scim:schemas:core:2.0:User"]}
 
 
 def _singulars(name: str) -> list[str]:

@@ -30,6 +30,7 @@ from wellbeing.models.trends import (
     TrendPoolMember,
     TrendRelease,
 )
+from wellbeing.models.sso import OidcConfig, ScimGroup, ScimToken, ScimUser, SsoAttempt
 from wellbeing.models.users import ROLES, User
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "Device",
     "ErasureReceipt",
     "LoginFailure",
+    "OidcConfig",
     "OrgInstrument",
     "OutgoingMail",
     "Organization",
@@ -65,6 +67,10 @@ __all__ = [
     "PrivacyPersonLedger",
     "RateLimitCounter",
     "RiskSnapshot",
+    "ScimGroup",
+    "ScimToken",
+    "ScimUser",
+    "SsoAttempt",
     "Team",
     "TeamMembership",
     "TeamSupervisor",

@@ -153,11 +153,16 @@ def admin_temporary_password(session: Session, admin: User, user: User, now: dat
 
 def set_active(session: Session, user: User, active: bool, now: datetime) -> User:
     """Deactivate (sessions end at once, data stays) or reactivate a user."""
+    change_active(session, user, active, now)
+    session.commit()
+    return user
+
+
+def change_active(session: Session, user: User, active: bool, now: datetime) -> None:
+    """Deactivate or reactivate in the caller's transaction (a deactivation ends the user's sessions and links)."""
     if active:
         user.deactivated_at = None
     elif user.deactivated_at is None:
         user.deactivated_at = now
         _expire_links(session, user.id, None, now)
         identity.revoke_user_sessions(session, user.id, now, reason="deactivated")
-    session.commit()
-    return user

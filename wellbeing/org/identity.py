@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from wellbeing.core.db import new_id
 from wellbeing.core.errors import Forbidden, Throttled, Unauthorized
 from wellbeing.core.idempotency import create_once
-from wellbeing.models import ApiKey, AuthSession, LoginFailure, User
+from wellbeing.models import ApiKey, AuthSession, LoginFailure, OidcConfig, User
 from wellbeing.org import passwords
 
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -100,10 +100,19 @@ def check_credentials(session: Session, email: str, password: str, ip: str, now:
 def authenticate(session: Session, email: str, password: str, ip: str, now: datetime) -> User:
     """The user for a sign-in; a temporary password is refused until its owner replaces it."""
     user = check_credentials(session, email, password, ip, now)
+    check_password_sign_in(session, user)
     if user.password_temporary:
         raise Forbidden("This password was set by an administrator; choose your own first (POST /auth/password-change).",
                         code="password_change_required")
     return user
+
+
+def check_password_sign_in(session: Session, user: User) -> None:
+    """Forbidden when the user's organization signs in through its identity provider (admins keep their password)."""
+    allowed = session.scalar(select(OidcConfig.password_sign_in).where(OidcConfig.org_id == user.org_id))
+    if allowed is False and user.role != "admin":
+        raise Forbidden("Your organization signs in with single sign-on: use \"Sign in with your organization\".",
+                        code="password_sign_in_disabled")
 
 
 def start_session(session: Session, user: User, now: datetime, lifetime: timedelta = REFRESH_LIFETIME,

@@ -120,12 +120,8 @@ def update_user(session: Session, org_id: str, user_id: str, changes: dict, now:
         user.name = changes["name"]
     if "external_ids" in changes:
         set_external_ids(session, user, changes["external_ids"])
-    if "role" in changes and changes["role"] != user.role:
-        if user.role == "supervisor":
-            session.execute(delete(TeamSupervisor).where(TeamSupervisor.user_id == user.id))
-        user.role = changes["role"]
-        # Tokens carry no authority of their own, but a role change is a good moment to sign out everywhere.
-        identity.revoke_user_sessions(session, user.id, now, reason="role_change")
+    if "role" in changes:
+        set_role(session, user, changes["role"], now)
     session.commit()
     return user
 
@@ -144,6 +140,22 @@ def set_external_ids(session: Session, user: User, ids: dict[str, str] | None) -
             raise Conflict(f"Another user of the organization has the {platform} id {value}.",
                            code="external_id_taken")
     user.external_ids = ids or None
+
+
+def set_role(session: Session, user: User, role: str, now: datetime) -> None:
+    """A new role (in the caller's transaction): a supervisor's teams are let go, and every sign-in ends."""
+    if role == user.role:
+        return
+    if user.role == "supervisor":
+        session.execute(delete(TeamSupervisor).where(TeamSupervisor.user_id == user.id))
+    user.role = role
+    # Tokens carry no authority of their own, but a role change is a good moment to sign out everywhere.
+    identity.revoke_user_sessions(session, user.id, now, reason="role_change")
+
+
+def move_to_team(session: Session, user: User, team_id: str | None, now: datetime) -> None:
+    """Move a user (in the caller's transaction): the open membership closes now and one opens in the new team."""
+    _move(session, user, team_id, now)
 
 
 def update_profile(session: Session, user: User, changes: dict) -> User:

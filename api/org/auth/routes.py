@@ -10,15 +10,18 @@ from api.core.auth import login_required, token_claims
 from api.core.extensions import limiter
 from api.org.mail import link_base
 from api.org.auth.schemas import (
+    CodeGrantSchema,
     InvitationAcceptSchema,
     MailAcceptedSchema,
-    LoginSchema,
+    PasswordGrantSchema,
     PasswordChangeSchema,
     ResetRequestSchema,
     TokenPairSchema,
     TokenPasswordSchema,
+    TokenRequestSchema,
 )
 from wellbeing.org import accounts, identity
+from wellbeing.org.sso import signin
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db
 from wellbeing.models import AuthSession, User
@@ -49,14 +52,22 @@ def _token_pair(user: User, auth: AuthSession) -> dict:
 class Token(MethodView):
     decorators = [limiter.limit("30/minute")]
 
-    @blp.arguments(LoginSchema)
+    @blp.arguments(TokenRequestSchema)
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {
+        "oneOf": [PasswordGrantSchema, CodeGrantSchema]}}}})
     @blp.response(200, TokenPairSchema)
+    @blp.alt_response(400, description="code invalid_grant: the single sign-on code was used, expired, or its "
+                                       "code_verifier does not match")
     @blp.alt_response(401, description="Wrong e-mail or password (the same answer for both, and a deactivated account)")
-    @blp.alt_response(403, description="code password_change_required: a temporary password (no token issued)")
+    @blp.alt_response(403, description="code password_change_required: a temporary password (no token issued); "
+                                       "code password_sign_in_disabled: the organization signs in by single sign-on")
     @blp.alt_response(429, description="Too many failed sign-ins for this account or address")
     def post(self, data):
-        """Sign in with e-mail and password"""
+        """Sign in with e-mail and password, or with the one-time code of a single sign-on (PKCE)"""
         now = utcnow()
+        if data["grant_type"] == "authorization_code":
+            user, client = signin.exchange(db.session, data["code"], data["code_verifier"], now)
+            return _token_pair(user, _open_session(user, client, now))
         user = identity.authenticate(db.session, data["email"], data["password"], request.remote_addr or "-", now)
         return _token_pair(user, _open_session(user, data["client"], now))
 
@@ -96,6 +107,7 @@ class PasswordChange(MethodView):
         """Replace a password (a temporary one, or your own) and sign in"""
         now = utcnow()
         user = identity.check_credentials(db.session, data["email"], data["password"], request.remote_addr or "-", now)
+        identity.check_password_sign_in(db.session, user)
         accounts.change_password(db.session, user, data["new_password"], None, now)
         return _token_pair(user, _open_session(user, data["client"], now))
 

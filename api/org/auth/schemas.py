@@ -19,6 +19,42 @@ class LoginSchema(RequestSchema):
     client = Client()
 
 
+class PasswordGrantSchema(LoginSchema):
+    """Sign in with e-mail and password (``grant_type`` may be left out)."""
+
+    grant_type = fields.String(validate=validate.OneOf(("password",)))
+
+
+class CodeGrantSchema(RequestSchema):
+    """Sign in with the one-time code of a single sign-on (``/auth/sso/start``) and the PKCE verifier it is bound to."""
+
+    grant_type = fields.String(required=True, validate=validate.OneOf(("authorization_code",)))
+    code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    code_verifier = fields.String(required=True, load_only=True, validate=validate.Length(min=43, max=128),
+                                  metadata={"description": "The PKCE verifier whose S256 challenge started the sign-in"})
+
+
+class TokenRequestSchema(RequestSchema):
+    """Either body of POST /auth/token (parsed as one; documented as oneOf the two)."""
+
+    grant_type = fields.String(load_default="password", validate=validate.OneOf(("password", "authorization_code")))
+    # For a code the client (app or console) is the one that started the sign-in; a given one is ignored.
+    email = fields.String(validate=validate.Length(min=3, max=320))
+    password = fields.String(load_only=True, validate=validate.Length(min=1, max=200))
+    client = Client()
+    code = fields.String(load_only=True, validate=validate.Length(min=1, max=200))
+    code_verifier = fields.String(load_only=True, validate=validate.Length(min=43, max=128))
+
+    @ma.validates_schema
+    def _one_grant(self, data, **kwargs):
+        wanted = ("code", "code_verifier") if data["grant_type"] == "authorization_code" else ("email", "password")
+        other = ("email", "password") if data["grant_type"] == "authorization_code" else ("code", "code_verifier")
+        errors = {name: ["Missing data for required field."] for name in wanted if name not in data}
+        errors.update({name: [f"Not used with grant_type {data['grant_type']}."] for name in other if name in data})
+        if errors:
+            raise ma.ValidationError(errors)
+
+
 class TokenPairSchema(ma.Schema):
     """An access token and the refresh token that renews it."""
 
