@@ -1,7 +1,7 @@
 """push channels: Web Push, FCM, APNs and JPush devices, their health and flood caps; opened prompts; redelivery
 
 Revision ID: 0014_push
-Revises: 0012_reminders
+Revises: 0013_sso_scim
 Create Date: 2026-12-07 11:40:00
 
 """
@@ -13,7 +13,7 @@ import wellbeing.core.db
 
 # revision identifiers, used by Alembic.
 revision = '0014_push'
-down_revision = '0012_reminders'
+down_revision = '0013_sso_scim'
 branch_labels = None
 depends_on = None
 

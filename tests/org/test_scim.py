@@ -70,6 +70,35 @@ def test_create_provisions_an_account_without_a_password(scim, session):
     assert user.org_id == scim.org_id and user.password_hash is None and user.name == "Ana Lima"
 
 
+def test_platform_ids_from_the_directory_are_the_accounts_own_and_unique_in_the_organization(scim, session):
+    """The extension's externalIds are the ids contact-centre events name the person by (users.external_ids)."""
+    created = scim.client.post(f"{SCIM}/Users", json=new_user(), headers=scim.scim_headers)
+    assert created.status_code == 201, created.json
+    user = session.get(User, created.json["id"])
+    assert user.external_ids == {"genesys": "g-17"}
+    # The admin's view of the account shows what the directory set
+    shown = scim.client.get(f"/api/v1/users/{user.id}", headers=scim.as_("admin"))
+    assert shown.status_code == 200 and shown.json["external_ids"] == {"genesys": "g-17"}
+    # Another person may not hold the same platform id: SCIM's uniqueness, and nothing of theirs is stored
+    other = new_user("bo@a.test")
+    scim_error(scim.client.post(f"{SCIM}/Users", json=other, headers=scim.scim_headers), 409, "uniqueness")
+    session.expire_all()
+    assert session.scalar(select(User).where(User.email == "bo@a.test")) is None
+    # A replace without the extension leaves the ids alone; one with an empty list removes them
+    body = {key: value for key, value in new_user().items() if key != EXT}
+    body["schemas"] = [USER_URN]
+    replaced = scim.client.put(f"{SCIM}/Users/{user.id}", json=body, headers=scim.scim_headers)
+    assert replaced.status_code == 200, replaced.json
+    session.expire_all()
+    assert session.get(User, user.id).external_ids == {"genesys": "g-17"}
+    emptied = scim.client.put(f"{SCIM}/Users/{user.id}", json=new_user(**{EXT: {"role": "agent", "externalIds": []}}),
+                              headers=scim.scim_headers)
+    assert emptied.status_code == 200, emptied.json
+    session.expire_all()
+    assert session.get(User, user.id).external_ids is None
+    assert EXT not in emptied.json or not emptied.json[EXT].get("externalIds")
+
+
 def test_filter_by_user_name_finds_provisioned_and_existing_accounts(scim):
     scim.client.post(f"{SCIM}/Users", json=new_user(), headers=scim.scim_headers)
     found = scim.client.get(f"{SCIM}/Users", query_string={"filter": 'userName eq "ANA@a.test"'},

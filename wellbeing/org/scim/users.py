@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from wellbeing.core.db import new_id
+from wellbeing.core.errors import Conflict
 from wellbeing.models import Organization, ScimUser, Team, User
 from wellbeing.models.users import ROLES, default_work_hours
 from wellbeing.org import accounts, users
@@ -65,7 +66,7 @@ def to_resource(session: Session, user: User, row: ScimUser | None, base_url: st
         meta=Meta(resource_type="User", created=user.created_at, last_modified=user.created_at,
                   location=f"{base_url}/Users/{user.id}"),
     )
-    resource[Wellbeing] = Wellbeing(role=user.role, external_ids=external_ids_to_scim(attributes.get("externalIds")))
+    resource[Wellbeing] = Wellbeing(role=user.role, external_ids=external_ids_to_scim(user.external_ids))
     return resource
 
 
@@ -121,11 +122,13 @@ def _values(resource: ScimUserResource, current_role: str | None) -> dict:
         "emails": [e.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE) for e in emails] or None,
         "name": name.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE) if name else None,
         "displayName": resource.display_name,
-        "externalIds": external_ids_from_scim(extension.external_ids if extension is not None else None) or None,
     }
     return {"user_name": user_name, "email": email.strip().lower(), "role": role,
             "display": (resource.display_name or spelled or user_name)[:200], "active": resource.active is not False,
             "external_id": resource.external_id,
+            # The platform ids live on the account (contact-centre events name people by them); without the
+            # extension the directory says nothing of them and they stay as they are.
+            "platform_ids": external_ids_from_scim(extension.external_ids) if extension is not None else None,
             "attributes": {key: value for key, value in attributes.items() if value is not None}}
 
 
@@ -147,6 +150,11 @@ def _store(session: Session, user: User, row: ScimUser, values: dict, now: datet
     accounts.change_active(session, user, values["active"], now)
     row.user_name, row.user_name_key = values["user_name"], values["user_name"].lower()
     row.external_id, row.attributes = values["external_id"], values["attributes"]
+    if values["platform_ids"] is not None:
+        try:
+            users.set_external_ids(session, user, values["platform_ids"])
+        except Conflict as error:
+            raise ScimError(str(error), 409, "uniqueness") from error
 
 
 def create_user(session: Session, org_id: str, body, base_url: str, now: datetime) -> ScimUserResource:
