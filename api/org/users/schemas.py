@@ -2,6 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from api.core.pagination import CursorArgsSchema
 from api.core.schemas import ClientId, Locale, Name, RequestSchema, TimeZoneName, UTCDateTime
 from wellbeing.models import ROLES
 
@@ -65,13 +66,11 @@ class UserSchema(ma.Schema):
     status = fields.String(metadata={"description": "invited (no password chosen yet), active or deactivated"})
 
 
-class UserQueryArgsSchema(RequestSchema):
+class UserQueryArgsSchema(CursorArgsSchema):
     """Filters of the user list."""
 
     role = fields.String(validate=validate.OneOf(ROLES))
     team_id = fields.String()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
 class ProfileSchema(UserSchema):
