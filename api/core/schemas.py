@@ -6,6 +6,7 @@ from datetime import timezone
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from wellbeing.core.clock import REPORTED_WINDOW_TEXT
 from wellbeing.core.timezones import is_valid_timezone
 
 
@@ -62,6 +63,18 @@ class UTCDateTime(fields.AwareDateTime):
         except OverflowError:
             # 0001-01-01T00:00+01:00 is valid RFC 3339 but has no UTC instant Python can hold.
             raise self.make_error("invalid", input=value, obj_type="datetime") from None
+
+
+def ReportedTime(code: str, *, default_now: bool = False, **kwargs) -> UTCDateTime:
+    """A time the client reports (when something happened): RFC 3339, inside the service's reporting window.
+
+    The window is relative to the server's clock, which JSON Schema cannot express: the document states it in
+    the description and names the problem code; the domain (wellbeing.core.clock.reported_time_error) enforces it.
+    """
+    description = (f"RFC 3339 with an offset, {REPORTED_WINDOW_TEXT}"
+                   f"{'; default now' if default_now else ''}. Outside the window: 422 with code {code}.")
+    metadata = {"description": description, **kwargs.pop("metadata", {})}
+    return UTCDateTime(metadata=metadata, **kwargs)
 
 
 class TimeZoneName(fields.String):
