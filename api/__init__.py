@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Config
+from api.core.connections import UnreadBodyGuard
 from api.core.errors import problem, register_error_handlers
 from api.core.extensions import api, jwt, limiter, migrate
 from api.core import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
@@ -52,6 +53,8 @@ def register_extensions(app: Flask) -> None:
     """Initialise the database, migrations, JWT, the limiter and the API with its OpenAPI document."""
     if app.config["PASSWORD_HASH_COST"] == "low":
         passwords.configure(time_cost=1, memory_cost=1024)
+    # Outermost: whatever answers early, the body it did not read never breaks the next request on the connection.
+    app.wsgi_app = UnreadBodyGuard(app.wsgi_app, app.config.get("MAX_CONTENT_LENGTH"))
     if app.config["TRUST_PROXY"]:
         hops = app.config["TRUST_PROXY"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
