@@ -5,8 +5,8 @@ import logging
 import uuid
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, send_from_directory
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask import Flask, Response, current_app, g, request, send_from_directory
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Config
@@ -26,10 +26,33 @@ JSON_TYPES = ("application/json", "application/problem+json")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+def allowed_methods(path: str) -> set[str]:
+    """The methods of the one route that serves ``path`` (static routes win over ``/<id>`` siblings).
+
+    Werkzeug's own answer unites every rule the path matches, so ``/diary/batch`` (POST) would also advertise the GET,
+    PATCH and DELETE of ``/diary/<entry_id>``: Allow on OPTIONS and on a 405 names this route's methods only.
+    """
+    adapter = current_app.create_url_adapter(request)
+    try:
+        rule, _ = adapter.match(path, method="OPTIONS", return_rule=True)
+    except HTTPException:
+        return set(adapter.allowed_methods(path))
+    return set(rule.methods or ())
+
+
+class ServiceFlask(Flask):
+    """Flask, with an ``Allow`` that lists exactly the methods of the matched route."""
+
+    def make_default_options_response(self) -> Response:
+        response = self.response_class()
+        response.allow.update(allowed_methods(request.path))
+        return response
+
+
 def create_app(config: Config | None = None, **overrides) -> Flask:
     """Build the app from the environment (or a given Config), with optional setting overrides."""
     config = config or Config()
-    app = Flask(__name__, instance_path=config.INSTANCE_PATH)
+    app = ServiceFlask(__name__, instance_path=config.INSTANCE_PATH)
     app.config.update(config.as_dict())
     app.config.update(overrides)
     configure_logging(app)

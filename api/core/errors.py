@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timezone
 
 import marshmallow as ma
-from flask import Flask, g, json
+from flask import Flask, g, json, request
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 from sqlalchemy.exc import DataError, OperationalError
@@ -105,7 +105,9 @@ class ProblemApi(Api):
         data = getattr(error, "data", None) or {}
         headers = dict(data.get("headers") or {})
         if error.code == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
+            from api import allowed_methods  # the app package; imported late (it imports this module)
+
+            headers["Allow"] = ", ".join(sorted(allowed_methods(request.path) or error.valid_methods))
         if error.code == 429 and "Retry-After" not in headers:
             retry = getattr(error, "retry_after", None)
             headers["Retry-After"] = str(retry or 60)

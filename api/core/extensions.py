@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from webargs.flaskparser import FlaskParser
 
-from api.core.errors import ProblemApi
+from api.core.errors import PROBLEM, ProblemApi, ProblemSchema
 
 
 class StrictParser(FlaskParser):
@@ -30,6 +30,19 @@ class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint with the strict argument parser."""
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def response(self, status_code, schema=None, *, content_type=None, **kwargs):
+        """Document the main answer; a binary one (an image) is described as bytes of its media type."""
+        if schema is None and content_type and "json" not in content_type:
+            schema = {"type": "string", "format": "binary"}
+        return super().response(status_code, schema, content_type=content_type, **kwargs)
+
+    def alt_response(self, status_code, response=None, *, schema=None, content_type=None, **kwargs):
+        """Document another answer; an error (4xx, 5xx) is always a problem+json body unless told otherwise."""
+        if response is None and int(status_code) >= 400:
+            schema = schema or ProblemSchema
+            content_type = content_type or PROBLEM
+        return super().alt_response(status_code, response, schema=schema, content_type=content_type, **kwargs)
 
     def arguments(self, schema, **kwargs):
         # One schema instance per route, made here: given a class, webargs would build one on every request.
