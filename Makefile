@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
@@ -15,17 +16,24 @@ BENCH_ARGS ?=
 
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
-.PHONY: install run test migrate clean browsers screenshots loadgen bench
+.PHONY: install runtime run test migrate clean browsers screenshots loadgen bench clients
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Running needs requirements.txt only; the tests, fuzzers and benchmark tools come from requirements-dev.txt.
+$(RUNTIME_STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
+runtime: $(RUNTIME_STAMP)
+
 install: $(STAMP)
 
-migrate: install
+migrate: runtime
 	$(BIN)/flask --app wsgi db upgrade
 
 run: migrate

@@ -77,6 +77,8 @@ class Config:
         self.ALLOW_PRIVATE_WEBHOOKS = _as_bool(env.get("ALLOW_PRIVATE_WEBHOOKS"))
         # How long a dispatcher holds a claimed prompt before another may retry it (it must outlast a delivery)
         self.PROMPT_CLAIM_LEASE_SECONDS = int(env.get("PROMPT_CLAIM_LEASE_SECONDS", "60"))
+        # APScheduler's own logger (two lines per job run at INFO); the scheduler logs a line when a job did work.
+        self.APSCHEDULER_LOG_LEVEL = env.get("APSCHEDULER_LOG_LEVEL", "WARNING").upper()
         self.PASSWORD_HASH_COST = env.get("PASSWORD_HASH_COST", "default")
 
         # The web console (/console): a signed HttpOnly session cookie; Secure is added on HTTPS requests, and always
