@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api.config import Config
 from api.core.connections import UnreadBodyGuard
 from api.core.errors import problem, register_error_handlers
+from api.core.openapi import register_field_rules
 from api.core.extensions import api, jwt, limiter, migrate
 from api.core import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
 from api.core import limiter_storage  # noqa: F401  (importing registers the wellbeing+sql:// limiter storage)
@@ -94,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     limiter.init_app(app)
     api.init_app(app, spec_kwargs={"info": {"description": "Wellbeing backend for contact-center agents."}})
+    register_field_rules(api.ma_plugin)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme(
         "apiKey", {"type": "http", "scheme": "bearer", "description": "An organization API key (wbk_...)"})

@@ -43,9 +43,10 @@ STATUSES: dict[type[DomainError], tuple[int, str]] = {
 class HttpProblem(Exception):
     """A refusal of the HTTP layer itself (a query parameter, a cursor): status, title and errors by location."""
 
-    def __init__(self, status: int, title: str, detail: str, *, errors: dict | None = None) -> None:
+    def __init__(self, status: int, title: str, detail: str, *, errors: dict | None = None,
+                 code: str | None = None) -> None:
         super().__init__(detail)
-        self.status, self.title, self.detail, self.errors = status, title, detail, errors
+        self.status, self.title, self.detail, self.errors, self.code = status, title, detail, errors, code
 
 
 def status_of(error: DomainError) -> tuple[int, str]:
@@ -144,7 +145,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HttpProblem)
     def http_problem(error: HttpProblem):
-        return problem(error.status, error.title, error.detail, errors=error.errors)
+        return problem(error.status, error.title, error.detail, errors=error.errors, code=error.code)
 
     @app.errorhandler(DataError)
     def data_error(error: DataError):

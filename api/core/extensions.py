@@ -46,7 +46,12 @@ class Blueprint(flask_smorest.Blueprint):
 
     def arguments(self, schema, **kwargs):
         # One schema instance per route, made here: given a class, webargs would build one on every request.
-        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+        instance = schema() if isinstance(schema, type) else schema
+        # A body none of whose fields is required may be left out (webargs then loads {}): the document says so,
+        # so that a client generated from it may omit the body exactly when the service accepts that.
+        if kwargs.get("location", "json") == "json" and "required" not in kwargs:
+            kwargs["required"] = any(field.required for field in instance.fields.values())
+        return super().arguments(instance, **kwargs)
 
 
 api = ProblemApi()

@@ -57,7 +57,7 @@ def encode_cursor(key: tuple) -> str:
 
 def _bad_cursor() -> HttpProblem:
     return HttpProblem(400, "Bad request", "The cursor is not valid: pass next_cursor of the previous page unchanged.",
-                       errors={"query": {"cursor": ["Invalid cursor."]}})
+                       errors={"query": {"cursor": ["Invalid cursor."]}}, code="invalid_cursor")
 
 
 def decode_cursor(cursor: str | None) -> tuple | None:

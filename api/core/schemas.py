@@ -32,11 +32,29 @@ def _find_nul(value, path: str = "") -> str | None:
     return None
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: marshmallow's Boolean would also take 0, 1, "yes", "on" ... which the
+    document (``type: boolean``) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class RequestSchema(ma.Schema):
-    """Base of every request body and query schema: unknown fields, NUL characters and lone surrogates are refused."""
+    """Base of every request body and query schema: unknown fields, NUL characters and lone surrogates are refused.
+
+    Its fields take exactly what the document says: a plain ``fields.Boolean`` is made a StrictBoolean here.
+    """
 
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        if type(field_obj) is fields.Boolean:
+            field_obj.__class__ = StrictBoolean
+        super().on_bind_field(field_name, field_obj)
 
     @ma.pre_load
     def _refuse_nul(self, data, **kwargs):

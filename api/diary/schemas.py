@@ -49,7 +49,11 @@ class EntryPatchSchema(EntryFieldsSchema):
 class BatchSchema(RequestSchema):
     """Up to 500 entries; each is checked on its own and reported in `results` in the same order."""
 
-    entries = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=BATCH_MAX))
+    # Each entry is an object checked on its own (a bad one is reported in `results`, the good ones are stored);
+    # something that is not an object at all (null, a number, a string) is a broken client: the batch is a 422.
+    entries = fields.List(
+        fields.Dict(metadata={"description": "An entry as POST /diary takes it (EntryCreate)"}),
+        required=True, validate=validate.Length(min=1, max=BATCH_MAX))
 
 
 class EntrySchema(ma.Schema):

@@ -66,6 +66,7 @@ def test_crafted_and_tampered_cursors_are_400_problems(app, world, path):
         if re.match(CURSOR_PATTERN, cursor):
             body = assert_problem(response, 400)
             assert body["errors"] == {"query": {"cursor": ["Invalid cursor."]}}, (cursor, body)
+            assert body["code"] == "invalid_cursor"
         else:
             body = assert_problem(response, 422)   # the documented pattern already refuses it
             assert "cursor" in body["errors"]["query"]

@@ -21,4 +21,4 @@ class DeviceSchema(ma.Schema):
     channel = fields.String()
     url = fields.String()
     created_at = UTCDateTime()
-    disabled_at = UTCDateTime(metadata={"description": "Set after repeated permanent delivery failures"})
+    disabled_at = UTCDateTime(allow_none=True, metadata={"description": "Set after repeated permanent delivery failures"})
