@@ -56,7 +56,7 @@ browsers:
 
 # The suite runs on SQLite, then again on a throwaway PostgreSQL database when a server answers
 # (TEST_DATABASE_URL names the server; REQUIRE_POSTGRES=1 makes its absence an error, as in CI).
-test: install browsers loadgen
+test: install browsers loadgen clients
 	@echo "== import layers (pyproject.toml [tool.importlinter])"
 	$(BIN)/lint-imports --no-cache
 	@echo "== test suite on SQLite"
@@ -70,6 +70,16 @@ test: install browsers loadgen
 	else \
 		echo "== PostgreSQL not reachable at $$url: SQLite run only"; \
 	fi
+
+# The TypeScript tools of the generated-client tests (tests/clients/package.json, pinned by package-lock.json),
+# installed into the git-ignored tests/clients/node_modules; again only when the lock file changed.
+CLIENTS_STAMP := tests/clients/node_modules/.installed-stamp
+$(CLIENTS_STAMP): tests/clients/package.json tests/clients/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "FATAL: npm (Node.js 18+) is needed for the TypeScript client test" >&2; exit 1; }
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(CLIENTS_STAMP)
+
+clients: $(CLIENTS_STAMP)
 
 # The README's console screenshots, taken by the demo-tour browser test.
 screenshots: install browsers
