@@ -6,11 +6,12 @@ import uuid
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request, send_from_directory
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Config
 from api.core.connections import UnreadBodyGuard
+from api.core.allow import allowed_methods
 from api.core.errors import problem, register_error_handlers
 from api.core.openapi import register_field_rules
 from api.core.extensions import api, jwt, limiter, migrate
@@ -25,20 +26,6 @@ from wellbeing.assessments.resources import national_catalog
 API_PREFIX = "/api/v1"
 JSON_TYPES = ("application/json", "application/problem+json")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def allowed_methods(path: str) -> set[str]:
-    """The methods of the one route that serves ``path`` (static routes win over ``/<id>`` siblings).
-
-    Werkzeug's own answer unites every rule the path matches, so ``/diary/batch`` (POST) would also advertise the GET,
-    PATCH and DELETE of ``/diary/<entry_id>``: Allow on OPTIONS and on a 405 names this route's methods only.
-    """
-    adapter = current_app.create_url_adapter(request)
-    try:
-        rule, _ = adapter.match(path, method="OPTIONS", return_rule=True)
-    except HTTPException:
-        return set(adapter.allowed_methods(path))
-    return set(rule.methods or ())
 
 
 class ServiceFlask(Flask):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from api.core.allow import allowed_methods
 from wellbeing.core.errors import (
     Conflict,
     DomainError,
@@ -106,8 +107,6 @@ class ProblemApi(Api):
         data = getattr(error, "data", None) or {}
         headers = dict(data.get("headers") or {})
         if error.code == 405 and getattr(error, "valid_methods", None):
-            from api import allowed_methods  # the app package; imported late (it imports this module)
-
             headers["Allow"] = ", ".join(sorted(allowed_methods(request.path) or error.valid_methods))
         if error.code == 429 and "Retry-After" not in headers:
             retry = getattr(error, "retry_after", None)

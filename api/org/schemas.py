@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from api.assessments.instruments.schemas import LicenseSchema
 from api.core.schemas import Name, RequestSchema, TimeZoneName
+from wellbeing.assessments.catalog import MAX_REMINDER_DAYS, instrument_catalog
 from wellbeing.assessments.resources import NO_NATIONAL_LINES, NO_OWN_LINES, help_line_warnings
 from wellbeing.core.language import LANGUAGES
 from wellbeing.org.countries import is_country_code, org_country
@@ -100,10 +101,13 @@ class OrgInstrumentSchema(ma.Schema):
 class OrgInstrumentsPutSchema(RequestSchema):
     """Exactly the instruments to offer (every other one is switched off), and optionally their retake rhythm."""
 
-    enabled = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+    # The catalog (surveys/*.json, loaded at start-up) is the single list: documented here, checked by the domain.
+    enabled = fields.List(fields.String(validate=validate.Length(min=1, max=64),
+                                        metadata={"enum": sorted(instrument_catalog())}), required=True,
                           validate=validate.Length(max=100), metadata={"example": ["cbi", "phq4", "burnout1"]})
     reminder_days = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Integer(strict=True),
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Integer(strict=True, metadata={"minimum": 1, "maximum": MAX_REMINDER_DAYS}),
         validate=validate.Length(max=100), metadata={
             "description": "Optional retake rhythm per instrument id, from its min_interval_days to 90; the ones "
                            "not named go back to their default. Left out, the rhythm chosen before stays.",
