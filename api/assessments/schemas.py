@@ -16,7 +16,7 @@ class AssessmentCreateSchema(RequestSchema):
     id = ClientId()
     instrument = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "cbi"})
     # Values stay raw here: the scorer names each item whose value is not one of its options.
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=16)), values=fields.Raw(allow_none=True),
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
                           required=True, validate=validate.Length(max=200), metadata={"description": ANSWER_DOC})
     completed_at = ReportedTime("completed_at_out_of_range", default_now=True, load_default=None)
 

@@ -117,7 +117,9 @@ class ProblemApi(Api):
             original = getattr(error, "original_exception", None)
             log.error("unhandled error (request %s)", getattr(g, "request_id", "-"), exc_info=original)
             detail = "An unexpected error occurred; it has been logged."
-        return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
+        # A rule across fields (api.core.schemas.rule_violation) names itself with a code.
+        code = g.pop("problem_code", None) if error.code == 422 else None
+        return problem(error.code or 500, error.name, detail, errors=errors, headers=headers, code=code)
 
     def _register_responses(self):
         for status in http.HTTPStatus:

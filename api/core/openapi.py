@@ -35,5 +35,38 @@ def ecma_pattern(regex: re.Pattern, schemes) -> str:
     return pattern
 
 
+def dict_key_rules(self, field, ret, **kwargs) -> dict:
+    """``fields.Dict`` whose keys are a closed set (``validate.OneOf``): those keys as properties, no others."""
+    if not isinstance(field, fields.Dict) or field.key_field is None:
+        return {}
+    choices = [validator.choices for validator in field.key_field.validators if isinstance(validator, validate.OneOf)]
+    if not choices:
+        return {}
+    value = ret.get("additionalProperties", {})
+    value = value if isinstance(value, dict) else {}
+    return {"properties": {key: value for key in choices[0]}, "additionalProperties": False}
+
+
+def nullable_rules(self, field, ret, **kwargs) -> dict:
+    """``allow_none`` is ``nullable`` everywhere, exactly.
+
+    - A nullable nested schema: apispec writes ``anyOf: [{type: object, nullable: true}, {$ref}]``, whose first branch
+      takes *any* object. OpenAPI 3.0 has no null type, and ``nullable`` next to a bare ``allOf`` means nothing
+      (3.0.3: it needs ``type`` beside it), so the document says: the $ref, or an object that can only be null.
+    - A nullable field with an ``enum``: null belongs to the enum too, or no validator lets it through.
+    """
+    if not field.allow_none:
+        return {}
+    branches = ret.get("anyOf")
+    if isinstance(branches, list) and len(branches) == 2 and branches[0] == {"type": "object", "nullable": True}:
+        return {"anyOf": [branches[1], {"type": "object", "nullable": True, "enum": [None]}]}
+    enum = ret.get("enum")
+    if isinstance(enum, list) and None not in enum:
+        return {"enum": [*enum, None]}
+    return {}
+
+
 def register_field_rules(plugin: MarshmallowPlugin) -> None:
+    plugin.converter.add_attribute_function(nullable_rules)
     plugin.converter.add_attribute_function(url_rules)
+    plugin.converter.add_attribute_function(dict_key_rules)

@@ -3,7 +3,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.core.pagination import CursorArgsSchema
-from api.core.schemas import ClientId, ReportedTime, RequestSchema, UTCDateTime
+from api.core.schemas import ClientId, ReportedTime, RequestSchema, UTCDateTime, rule_violation
 from wellbeing.diary.entries import BATCH_MAX, NOTE_MAX
 from wellbeing.diary.insights import DAYS_MAX, DAYS_MIN
 
@@ -99,7 +99,7 @@ class EntryQueryArgsSchema(CursorArgsSchema):
     @ma.validates_schema
     def _ordered(self, data, **kwargs):
         if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
-            raise ma.ValidationError("`from` must not be after `to`.", "to")
+            raise rule_violation("from_after_to", "`from` must not be after `to`.", "to")
 
 
 class DaysArgsSchema(RequestSchema):

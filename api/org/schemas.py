@@ -7,7 +7,7 @@ from api.core.schemas import Name, RequestSchema, TimeZoneName
 from wellbeing.assessments.catalog import MAX_REMINDER_DAYS, instrument_catalog
 from wellbeing.assessments.resources import NO_NATIONAL_LINES, NO_OWN_LINES, help_line_warnings
 from wellbeing.core.language import LANGUAGES
-from wellbeing.org.countries import is_country_code, org_country
+from wellbeing.org.countries import country_codes, is_country_code, org_country
 
 WARNINGS_DOC = (f"What to fix so that agents always find help: {NO_OWN_LINES} (the organization has added no line "
                 f"of its own), {NO_NATIONAL_LINES} (no national lines are known for its country)")
@@ -35,7 +35,9 @@ class CountryCode(fields.String):
     """An ISO 3166-1 alpha-2 code such as ``CN`` (any case on input)."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(validate=self._check, metadata={"example": "CN", **kwargs.pop("metadata", {})}, **kwargs)
+        # Upper case in the document (any case is taken on input and stored upper case).
+        metadata = {"example": "CN", "enum": sorted(country_codes()), **kwargs.pop("metadata", {})}
+        super().__init__(validate=self._check, metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).upper()

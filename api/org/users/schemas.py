@@ -3,7 +3,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.core.pagination import CursorArgsSchema
-from api.core.schemas import ClientId, Locale, Name, RequestSchema, TimeZoneName, UTCDateTime
+from api.core.schemas import ClientId, Locale, Name, RequestSchema, TimeZoneName, UTCDateTime, rule_violation
 from wellbeing.models import ROLES
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
@@ -16,7 +16,7 @@ class HoursSchema(RequestSchema):
         fields.Integer(validate=validate.Range(min=1, max=7)),
         required=True,
         validate=validate.Length(min=1, max=7),
-        metadata={"description": "ISO weekdays, 1 = Monday; the day the window starts"},
+        metadata={"description": "ISO weekdays, 1 = Monday; the day the window starts", "uniqueItems": True},
     )
     start = fields.String(required=True, validate=HHMM, metadata={"example": "09:00"})
     end = fields.String(required=True, validate=HHMM, metadata={"example": "18:00"})
@@ -26,7 +26,7 @@ class HoursSchema(RequestSchema):
         if len(set(data["days"])) != len(data["days"]):
             raise ma.ValidationError("Each day at most once.", "days")
         if data["start"] == data["end"]:
-            raise ma.ValidationError("The window must not be empty.", "end")
+            raise rule_violation("empty_window", "The window must not be empty.", "end")
 
 
 class UserCreateSchema(RequestSchema):
