@@ -108,7 +108,7 @@ class OrgInstrumentsPutSchema(RequestSchema):
                                         metadata={"enum": sorted(instrument_catalog())}), required=True,
                           validate=validate.Length(max=100), metadata={"example": ["cbi", "phq4", "burnout1"]})
     reminder_days = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        keys=fields.String(),  # unknown ids: a 422 with code invalid_reminder_days from the catalog
         values=fields.Integer(strict=True, metadata={"minimum": 1, "maximum": MAX_REMINDER_DAYS}),
         validate=validate.Length(max=100), metadata={
             "description": "Optional retake rhythm per instrument id, from its min_interval_days to 90; the ones "
