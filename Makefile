@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
@@ -15,17 +16,24 @@ BENCH_ARGS ?=
 
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
-.PHONY: install run test migrate clean browsers screenshots loadgen bench oidc-provider
+.PHONY: install runtime run test migrate clean browsers screenshots loadgen bench clients oidc-provider
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Running needs requirements.txt only; the tests, fuzzers and benchmark tools come from requirements-dev.txt.
+$(RUNTIME_STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
+runtime: $(RUNTIME_STAMP)
+
 install: $(STAMP)
 
-migrate: install
+migrate: runtime
 	$(BIN)/flask --app wsgi db upgrade
 
 run: migrate
@@ -48,7 +56,7 @@ browsers:
 
 # The suite runs on SQLite, then again on a throwaway PostgreSQL database when a server answers
 # (TEST_DATABASE_URL names the server; REQUIRE_POSTGRES=1 makes its absence an error, as in CI).
-test: install browsers loadgen oidc-provider
+test: install browsers loadgen clients oidc-provider
 	@echo "== import layers (pyproject.toml [tool.importlinter])"
 	$(BIN)/lint-imports --no-cache
 	@echo "== test suite on SQLite"
@@ -62,6 +70,16 @@ test: install browsers loadgen oidc-provider
 	else \
 		echo "== PostgreSQL not reachable at $$url: SQLite run only"; \
 	fi
+
+# The TypeScript tools of the generated-client tests (tests/clients/package.json, pinned by package-lock.json),
+# installed into the git-ignored tests/clients/node_modules; again only when the lock file changed.
+CLIENTS_STAMP := tests/clients/node_modules/.installed-stamp
+$(CLIENTS_STAMP): tests/clients/package.json tests/clients/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "FATAL: npm (Node.js 18+) is needed for the TypeScript client test" >&2; exit 1; }
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(CLIENTS_STAMP)
+
+clients: $(CLIENTS_STAMP)
 
 # The README's console screenshots, taken by the demo-tour browser test.
 screenshots: install browsers

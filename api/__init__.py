@@ -5,12 +5,15 @@ import logging
 import uuid
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, send_from_directory
+from flask import Flask, Response, current_app, g, request, send_from_directory
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import Config
+from api.core.connections import UnreadBodyGuard
+from api.core.allow import allowed_methods
 from api.core.errors import problem, register_error_handlers
+from api.core.openapi import register_field_rules
 from api.core.extensions import api, jwt, limiter, migrate
 from api.core.json_provider import OrjsonProvider
 from api.core import auth as jwt_loaders  # noqa: F401  (importing registers the JWT loaders)
@@ -26,10 +29,19 @@ JSON_TYPES = ("application/json", "application/problem+json")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+class ServiceFlask(Flask):
+    """Flask, with an ``Allow`` that lists exactly the methods of the matched route."""
+
+    def make_default_options_response(self) -> Response:
+        response = self.response_class()
+        response.allow.update(allowed_methods(request.path))
+        return response
+
+
 def create_app(config: Config | None = None, **overrides) -> Flask:
     """Build the app from the environment (or a given Config), with optional setting overrides."""
     config = config or Config()
-    app = Flask(__name__, instance_path=config.INSTANCE_PATH)
+    app = ServiceFlask(__name__, instance_path=config.INSTANCE_PATH)
     app.json = OrjsonProvider(app)
     app.config.update(config.as_dict())
     app.config.update(overrides)
@@ -54,6 +66,8 @@ def register_extensions(app: Flask) -> None:
     """Initialise the database, migrations, JWT, the limiter and the API with its OpenAPI document."""
     if app.config["PASSWORD_HASH_COST"] == "low":
         passwords.configure(time_cost=1, memory_cost=1024)
+    # Outermost: whatever answers early, the body it did not read never breaks the next request on the connection.
+    app.wsgi_app = UnreadBodyGuard(app.wsgi_app, app.config.get("MAX_CONTENT_LENGTH"))
     if app.config["TRUST_PROXY"]:
         hops = app.config["TRUST_PROXY"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -70,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     limiter.init_app(app)
     api.init_app(app, spec_kwargs={"info": {"description": "Wellbeing backend for contact-center agents."}})
+    register_field_rules(api.ma_plugin)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.spec.components.security_scheme(
         "scimToken", {"type": "http", "scheme": "bearer", "description": "The organization's SCIM token (wbscim_...)"})

@@ -91,6 +91,8 @@ class Config:
         self.GENESYS_API_URL = env.get("GENESYS_API_URL", "https://api.mypurecloud.com")
         # How long a dispatcher holds a claimed prompt before another may retry it (it must outlast a delivery)
         self.PROMPT_CLAIM_LEASE_SECONDS = int(env.get("PROMPT_CLAIM_LEASE_SECONDS", "60"))
+        # APScheduler's own logger (two lines per job run at INFO); the scheduler logs a line when a job did work.
+        self.APSCHEDULER_LOG_LEVEL = env.get("APSCHEDULER_LOG_LEVEL", "WARNING").upper()
         self.PASSWORD_HASH_COST = env.get("PASSWORD_HASH_COST", "default")
         self._push(env, instance, production)
 

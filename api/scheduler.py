@@ -80,12 +80,26 @@ JOBS: list[Job] = [
 ]
 
 
+def did_work(result: object) -> bool:
+    """Whether a job's result reports work done: a count above zero somewhere (``{"sent": 0}`` is nothing)."""
+    if isinstance(result, bool):
+        return result
+    if isinstance(result, (int, float)):
+        return result != 0
+    if isinstance(result, dict):
+        return any(did_work(value) for value in result.values())
+    if isinstance(result, (list, tuple, set)):
+        return any(did_work(value) for value in result) if all(isinstance(v, (int, float, dict)) for v in result) \
+            else bool(result)
+    return bool(result)
+
+
 def run_job(app: Flask, job: Job) -> None:
-    """One run of a job in its own app context and session; a failure is logged, never fatal."""
+    """One run of a job in its own app context and session: one line when it did work or failed, else silence."""
     with app.app_context():
         try:
             result = job.run(db.session, utcnow())
-            if result:
+            if did_work(result):
                 log.info("%s: %s", job.name, result)
         except Exception:
             db.session.rollback()
@@ -100,9 +114,16 @@ def run_once(app: Flask) -> None:
         run_job(app, job)
 
 
+def quiet_apscheduler(app: Flask) -> None:
+    """APScheduler logs two lines per run of every job (dispatch runs each second): WARNING unless configured."""
+    logging.getLogger("apscheduler").setLevel(app.config.get("APSCHEDULER_LOG_LEVEL", "WARNING"))
+
+
 def run_forever(app: Flask) -> None:
     """The jobs on their intervals until SIGTERM or SIGINT; a running job finishes before the exit."""
     from apscheduler.schedulers.background import BackgroundScheduler
+
+    quiet_apscheduler(app)
 
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})

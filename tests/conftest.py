@@ -17,6 +17,7 @@ from api.core.extensions import limiter
 from wellbeing.core.crypto import generate_key
 from wellbeing.core.db import db
 
+from tests.contract import ContractClient
 from tests.helpers import PASSWORD, TEMPORARY_PASSWORD
 
 
@@ -62,6 +63,8 @@ def app(database_url, tmp_path_factory):
     }
     # Exceptions take the production path (a logged 500 problem), so tests see what clients see.
     app = create_app(Config(env), TESTING=True, PROPAGATE_EXCEPTIONS=False)
+    # Every response a test receives is checked against the OpenAPI document (tests/contract.py).
+    app.test_client_class = ContractClient
     with app.app_context():
         from flask_migrate import upgrade
 

@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from api.core.language import request_language
 from api.core.pagination import CursorArgsSchema
-from api.core.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.schemas import ClientId, ReportedTime, RequestSchema, UTCDateTime
 from wellbeing.assessments.support import RESULT_NOTICE
 
 ANSWER_DOC = "Item id -> the published option value; null or absent = left out (only where the instrument allows it)"
@@ -16,9 +16,9 @@ class AssessmentCreateSchema(RequestSchema):
     id = ClientId()
     instrument = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "cbi"})
     # Values stay raw here: the scorer names each item whose value is not one of its options.
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=16)), values=fields.Raw(allow_none=True),
+    answers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
                           required=True, validate=validate.Length(max=200), metadata={"description": ANSWER_DOC})
-    completed_at = UTCDateTime(load_default=None, metadata={"description": "Within the last 30 days, at most 5 minutes ahead; default now"})
+    completed_at = ReportedTime("completed_at_out_of_range", default_now=True, load_default=None)
 
 
 class AssessmentQueryArgsSchema(CursorArgsSchema):

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timezone
 
 import marshmallow as ma
-from flask import Flask, g, json
+from flask import Flask, g, json, request
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
 from sqlalchemy.exc import DataError, OperationalError
@@ -14,6 +14,7 @@ from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from api.core.allow import allowed_methods
 from wellbeing.core.errors import (
     Conflict,
     DomainError,
@@ -43,9 +44,10 @@ STATUSES: dict[type[DomainError], tuple[int, str]] = {
 class HttpProblem(Exception):
     """A refusal of the HTTP layer itself (a query parameter, a cursor): status, title and errors by location."""
 
-    def __init__(self, status: int, title: str, detail: str, *, errors: dict | None = None) -> None:
+    def __init__(self, status: int, title: str, detail: str, *, errors: dict | None = None,
+                 code: str | None = None) -> None:
         super().__init__(detail)
-        self.status, self.title, self.detail, self.errors = status, title, detail, errors
+        self.status, self.title, self.detail, self.errors, self.code = status, title, detail, errors, code
 
 
 def status_of(error: DomainError) -> tuple[int, str]:
@@ -105,7 +107,7 @@ class ProblemApi(Api):
         data = getattr(error, "data", None) or {}
         headers = dict(data.get("headers") or {})
         if error.code == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
+            headers["Allow"] = ", ".join(sorted(allowed_methods(request.path) or error.valid_methods))
         if error.code == 429 and "Retry-After" not in headers:
             retry = getattr(error, "retry_after", None)
             headers["Retry-After"] = str(retry or 60)
@@ -115,7 +117,9 @@ class ProblemApi(Api):
             original = getattr(error, "original_exception", None)
             log.error("unhandled error (request %s)", getattr(g, "request_id", "-"), exc_info=original)
             detail = "An unexpected error occurred; it has been logged."
-        return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
+        # A rule across fields (api.core.schemas.rule_violation) names itself with a code.
+        code = g.pop("problem_code", None) if error.code == 422 else None
+        return problem(error.code or 500, error.name, detail, errors=errors, headers=headers, code=code)
 
     def _register_responses(self):
         for status in http.HTTPStatus:
@@ -142,7 +146,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HttpProblem)
     def http_problem(error: HttpProblem):
-        return problem(error.status, error.title, error.detail, errors=error.errors)
+        return problem(error.status, error.title, error.detail, errors=error.errors, code=error.code)
 
     @app.errorhandler(DataError)
     def data_error(error: DataError):

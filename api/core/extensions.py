@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from webargs.flaskparser import FlaskParser
 
-from api.core.errors import ProblemApi
+from api.core.errors import PROBLEM, ProblemApi, ProblemSchema
 
 
 class StrictParser(FlaskParser):
@@ -31,9 +31,27 @@ class Blueprint(flask_smorest.Blueprint):
 
     ARGUMENTS_PARSER = StrictParser()
 
+    def response(self, status_code, schema=None, *, content_type=None, **kwargs):
+        """Document the main answer; a binary one (an image) is described as bytes of its media type."""
+        if schema is None and content_type and "json" not in content_type:
+            schema = {"type": "string", "format": "binary"}
+        return super().response(status_code, schema, content_type=content_type, **kwargs)
+
+    def alt_response(self, status_code, response=None, *, schema=None, content_type=None, **kwargs):
+        """Document another answer; an error (4xx, 5xx) is always a problem+json body unless told otherwise."""
+        if response is None and int(status_code) >= 400:
+            schema = schema or ProblemSchema
+            content_type = content_type or PROBLEM
+        return super().alt_response(status_code, response, schema=schema, content_type=content_type, **kwargs)
+
     def arguments(self, schema, **kwargs):
         # One schema instance per route, made here: given a class, webargs would build one on every request.
-        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
+        instance = schema() if isinstance(schema, type) else schema
+        # A body none of whose fields is required may be left out (webargs then loads {}): the document says so,
+        # so that a client generated from it may omit the body exactly when the service accepts that.
+        if kwargs.get("location", "json") == "json" and "required" not in kwargs:
+            kwargs["required"] = any(field.required for field in instance.fields.values())
+        return super().arguments(instance, **kwargs)
 
 
 api = ProblemApi()

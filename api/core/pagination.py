@@ -1,49 +1,80 @@
-"""Cursor pagination for list endpoints: ``?limit=&cursor=`` in, ``{items, next_cursor}`` out."""
+"""Cursor pagination for list endpoints: ``?limit=&cursor=`` in, ``{items, next_cursor}`` out.
+
+Cursors are signed (itsdangerous, HMAC-SHA1 over ``SECRET_KEY``, salted with the endpoint): a client can only hand
+back a cursor this service made for this list. A tampered, truncated or foreign cursor is a 400 problem+json,
+never a query with whatever the client put in it.
+"""
 from __future__ import annotations
 
-import base64
 import functools
-import json
 from datetime import datetime
 
 import marshmallow as ma
+from flask import current_app, request
+from itsdangerous import BadData, URLSafeSerializer
 from marshmallow import fields, validate
 
 from api.core.errors import HttpProblem
 from api.core.schemas import RequestSchema
 from wellbeing.core.pagination import Page
 
+# base64url(JSON) "." base64url(signature): what encode_cursor makes, and what the document promises.
+CURSOR_PATTERN = r"^\.?[A-Za-z0-9_-]{1,400}\.[A-Za-z0-9_-]{20,100}$"
+CURSOR_MAX = 500
+
+
+class Cursor(fields.String):
+    """The opaque ``next_cursor`` of a previous page (format checked here; signature checked by decode_cursor)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            load_default=None,
+            validate=[validate.Length(max=CURSOR_MAX), validate.Regexp(CURSOR_PATTERN, error="Invalid cursor.")],
+            metadata={"description": "next_cursor of the previous page, exactly as received (signed; a cursor that "
+                                     "was not made by this service for this list is a 400)"},
+            **kwargs,
+        )
+
 
 class CursorArgsSchema(RequestSchema):
     """``limit`` (1..500, default 50) and an opaque ``cursor`` from a previous page."""
 
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    cursor = Cursor()
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=f"wellbeing.cursor:{request.endpoint}")
 
 
 def encode_cursor(key: tuple) -> str:
-    """An opaque cursor for the sort key of the last row of a page."""
+    """A signed, opaque cursor for the sort key of the last row of a page."""
     sort_value, id_value = key
     if isinstance(sort_value, datetime):
         sort_value = {"t": sort_value.isoformat()}
-    raw = json.dumps([sort_value, id_value], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _serializer().dumps([sort_value, id_value])
+
+
+def _bad_cursor() -> HttpProblem:
+    return HttpProblem(400, "Bad request", "The cursor is not valid: pass next_cursor of the previous page unchanged.",
+                       errors={"query": {"cursor": ["Invalid cursor."]}}, code="invalid_cursor")
 
 
 def decode_cursor(cursor: str | None) -> tuple | None:
-    """The sort key inside a cursor; a cursor that was not made by us is a 422."""
+    """The sort key inside a cursor; a cursor that was not made by us (for this list) is a 400."""
     if not cursor:
         return None
     try:
-        sort_value, id_value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        sort_value, id_value = _serializer().loads(cursor)
         if isinstance(sort_value, dict):
             sort_value = datetime.fromisoformat(sort_value["t"])
-        if not isinstance(id_value, (str, int)):
+        if not isinstance(sort_value, (str, int, float, datetime)) or isinstance(sort_value, bool):
+            raise ValueError
+        if not isinstance(id_value, (str, int)) or isinstance(id_value, bool):
             raise ValueError
         return sort_value, id_value
-    except (ValueError, TypeError, KeyError):
-        raise HttpProblem(422, "Unprocessable content", "The cursor is not valid.",
-                          errors={"query": {"cursor": ["Invalid cursor."]}}) from None
+    except (BadData, ValueError, TypeError, KeyError):
+        raise _bad_cursor() from None
 
 
 def page_body(page: Page) -> dict:
@@ -56,6 +87,8 @@ def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     """A ``{items: [item], next_cursor}`` schema for an item schema (one class per item type)."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
     return ma.Schema.from_dict(
-        {"items": fields.List(fields.Nested(item_schema)), "next_cursor": fields.String(allow_none=True)},
+        {"items": fields.List(fields.Nested(item_schema), required=True),
+         "next_cursor": fields.String(allow_none=True, required=True,
+                                      metadata={"description": "pass as ?cursor= for the next page; null on the last"})},
         name=name,
     )

@@ -6,6 +6,7 @@ from datetime import timezone
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from wellbeing.core.clock import REPORTED_WINDOW_TEXT
 from wellbeing.core.timezones import is_valid_timezone
 
 
@@ -31,11 +32,42 @@ def _find_nul(value, path: str = "") -> str | None:
     return None
 
 
+def rule_violation(code: str, message: str, field: str | None = "_schema") -> ma.ValidationError:
+    """A rule across fields that JSON Schema cannot state (an end after its start, at least one change ...).
+
+    Raise it from a ``@validates_schema``: the 422 problem then carries ``code``, which the document's description
+    of the field names, so a client (and the contract fuzzing) can tell a named rule from a malformed request.
+    """
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.problem_code = code
+    return ma.ValidationError(message) if field is None else ma.ValidationError(message, field)
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: marshmallow's Boolean would also take 0, 1, "yes", "on" ... which the
+    document (``type: boolean``) does not allow."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class RequestSchema(ma.Schema):
-    """Base of every request body and query schema: unknown fields, NUL characters and lone surrogates are refused."""
+    """Base of every request body and query schema: unknown fields, NUL characters and lone surrogates are refused.
+
+    Its fields take exactly what the document says: a plain ``fields.Boolean`` is made a StrictBoolean here.
+    """
 
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        if type(field_obj) is fields.Boolean:
+            field_obj.__class__ = StrictBoolean
+        super().on_bind_field(field_name, field_obj)
 
     @ma.pre_load
     def _refuse_nul(self, data, **kwargs):
@@ -64,16 +96,35 @@ class UTCDateTime(fields.AwareDateTime):
             raise self.make_error("invalid", input=value, obj_type="datetime") from None
 
 
+def ReportedTime(code: str, *, default_now: bool = False, **kwargs) -> UTCDateTime:
+    """A time the client reports (when something happened): RFC 3339, inside the service's reporting window.
+
+    The window is relative to the server's clock, which JSON Schema cannot express: the document states it in
+    the description and names the problem code; the domain (wellbeing.core.clock.reported_time_error) enforces it.
+    """
+    description = (f"RFC 3339 with an offset, {REPORTED_WINDOW_TEXT}"
+                   f"{'; default now' if default_now else ''}. Outside the window: 422 with code {code}.")
+    metadata = {"description": description, **kwargs.pop("metadata", {})}
+    return UTCDateTime(metadata=metadata, **kwargs)
+
+
+TIMEZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+
+
 class TimeZoneName(fields.String):
     """An IANA time zone name such as ``Asia/Shanghai``."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(validate=self._check, metadata={"example": "Asia/Shanghai"}, **kwargs)
+        # The ~600 names are not an enum in the document (generated clients choke on GMT+0 / GMT-0 / GMT0): the
+        # pattern says their shape, and a name the zone database lacks is a 422 with code unknown_timezone.
+        metadata = {"example": "Asia/Shanghai", "pattern": TIMEZONE_PATTERN,
+                    "description": "An IANA time zone name; one the zone database lacks: 422, code unknown_timezone"}
+        super().__init__(validate=self._check, metadata=metadata, **kwargs)
 
     @staticmethod
     def _check(value: str) -> None:
         if not is_valid_timezone(value):
-            raise ma.ValidationError("Not an IANA time zone name (for example Asia/Shanghai).")
+            raise rule_violation("unknown_timezone", "Not an IANA time zone name (for example Asia/Shanghai).", None)
 
 
 def ClientId(**kwargs) -> fields.UUID:

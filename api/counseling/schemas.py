@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.core.pagination import CursorArgsSchema
-from api.core.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.schemas import ClientId, RequestSchema, UTCDateTime, rule_violation
 from wellbeing.counseling.common import REASON_CATEGORIES
 from wellbeing.models.counseling import MODES
 
@@ -26,7 +26,7 @@ class TimeWindowSchema(RequestSchema):
     @ma.validates_schema
     def _check(self, data, **kwargs):
         if not timedelta(0) < data["ends_at"] - data["starts_at"] <= timedelta(days=7):
-            raise ma.ValidationError("Must end after it starts, at most 7 days later.", "ends_at")
+            raise rule_violation("invalid_time_window", "Must end after it starts, at most 7 days later.", "ends_at")
 
 
 PreferredTimes = lambda: fields.List(fields.Nested(TimeWindowSchema), validate=validate.Length(max=10))  # noqa: E731
@@ -66,7 +66,7 @@ class CasePatchSchema(RequestSchema):
     @ma.validates_schema
     def _not_empty(self, data, **kwargs):
         if not data:
-            raise ma.ValidationError("Change at least one field.", "_schema")
+            raise rule_violation("nothing_to_change", "Change at least one field.")
 
 
 class AppointmentCreateSchema(RequestSchema):
@@ -93,7 +93,7 @@ class AppointmentPatchSchema(RequestSchema):
     @ma.validates_schema
     def _not_empty(self, data, **kwargs):
         if not data:
-            raise ma.ValidationError("Change at least one field.", "_schema")
+            raise rule_violation("nothing_to_change", "Change at least one field.")
 
 
 class PurposeArgsSchema(RequestSchema):

@@ -3,7 +3,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.core.pagination import CursorArgsSchema
-from api.core.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.schemas import ClientId, ReportedTime, RequestSchema, UTCDateTime, rule_violation
 from wellbeing.diary.entries import BATCH_MAX, NOTE_MAX
 from wellbeing.diary.insights import DAYS_MAX, DAYS_MIN
 
@@ -18,7 +18,7 @@ def _keys(description: str) -> fields.List:
 class EntryFieldsSchema(RequestSchema):
     """The fields an entry is made of (vocabulary keys are checked against GET /emotions)."""
 
-    occurred_at = UTCDateTime(metadata={"description": "Within the last 30 days, at most 5 minutes ahead"})
+    occurred_at = ReportedTime("occurred_at_out_of_range")
     emotion = fields.String(validate=validate.Length(min=1, max=32), metadata={"example": "frustrated"})
     intensity = fields.Integer(validate=validate.Range(min=1, max=10), strict=True)
     triggers = _keys("Trigger keys")
@@ -35,7 +35,7 @@ class EntryCreateSchema(EntryFieldsSchema):
     """A new entry; `id` makes the create idempotent."""
 
     id = ClientId()
-    occurred_at = UTCDateTime(required=True, metadata={"description": "Within the last 30 days, at most 5 minutes ahead"})
+    occurred_at = ReportedTime("occurred_at_out_of_range", required=True)
     emotion = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={"example": "frustrated"})
     intensity = fields.Integer(required=True, validate=validate.Range(min=1, max=10), strict=True)
 
@@ -49,7 +49,11 @@ class EntryPatchSchema(EntryFieldsSchema):
 class BatchSchema(RequestSchema):
     """Up to 500 entries; each is checked on its own and reported in `results` in the same order."""
 
-    entries = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=BATCH_MAX))
+    # Each entry is an object checked on its own (a bad one is reported in `results`, the good ones are stored);
+    # something that is not an object at all (null, a number, a string) is a broken client: the batch is a 422.
+    entries = fields.List(
+        fields.Dict(metadata={"description": "An entry as POST /diary takes it (EntryCreate)"}),
+        required=True, validate=validate.Length(min=1, max=BATCH_MAX))
 
 
 class EntrySchema(ma.Schema):
@@ -95,7 +99,7 @@ class EntryQueryArgsSchema(CursorArgsSchema):
     @ma.validates_schema
     def _ordered(self, data, **kwargs):
         if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
-            raise ma.ValidationError("`from` must not be after `to`.", "to")
+            raise rule_violation("from_after_to", "`from` must not be after `to`.", "to")
 
 
 class DaysArgsSchema(RequestSchema):

@@ -4,9 +4,10 @@ from marshmallow import fields, validate
 
 from api.assessments.instruments.schemas import LicenseSchema
 from api.core.schemas import Name, RequestSchema, TimeZoneName
+from wellbeing.assessments.catalog import MAX_REMINDER_DAYS, instrument_catalog
 from wellbeing.assessments.resources import NO_NATIONAL_LINES, NO_OWN_LINES, help_line_warnings
 from wellbeing.core.language import LANGUAGES
-from wellbeing.org.countries import is_country_code, org_country
+from wellbeing.org.countries import country_codes, is_country_code, org_country
 
 WARNINGS_DOC = (f"What to fix so that agents always find help: {NO_OWN_LINES} (the organization has added no line "
                 f"of its own), {NO_NATIONAL_LINES} (no national lines are known for its country)")
@@ -34,7 +35,9 @@ class CountryCode(fields.String):
     """An ISO 3166-1 alpha-2 code such as ``CN`` (any case on input)."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(validate=self._check, metadata={"example": "CN", **kwargs.pop("metadata", {})}, **kwargs)
+        # Upper case in the document (any case is taken on input and stored upper case).
+        metadata = {"example": "CN", "enum": sorted(country_codes()), **kwargs.pop("metadata", {})}
+        super().__init__(validate=self._check, metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).upper()
@@ -100,10 +103,13 @@ class OrgInstrumentSchema(ma.Schema):
 class OrgInstrumentsPutSchema(RequestSchema):
     """Exactly the instruments to offer (every other one is switched off), and optionally their retake rhythm."""
 
-    enabled = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+    # The catalog (surveys/*.json, loaded at start-up) is the single list: documented here, checked by the domain.
+    enabled = fields.List(fields.String(validate=validate.Length(min=1, max=64),
+                                        metadata={"enum": sorted(instrument_catalog())}), required=True,
                           validate=validate.Length(max=100), metadata={"example": ["cbi", "phq4", "burnout1"]})
     reminder_days = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Integer(strict=True),
+        keys=fields.String(),  # unknown ids: a 422 with code invalid_reminder_days from the catalog
+        values=fields.Integer(strict=True, metadata={"minimum": 1, "maximum": MAX_REMINDER_DAYS}),
         validate=validate.Length(max=100), metadata={
             "description": "Optional retake rhythm per instrument id, from its min_interval_days to 90; the ones "
                            "not named go back to their default. Left out, the rhythm chosen before stays.",

@@ -128,15 +128,20 @@ def test_a_batch_reports_each_entry_and_never_rejects_good_ones_for_a_bad_one(ap
     bad_emotion = entry(id=str(uuid.uuid4()), emotion="elated")
     too_old = entry(id=str(uuid.uuid4()), occurred_at=(now_utc() - timedelta(days=40)).isoformat())
     twice = str(uuid.uuid4())
-    batch = [good[0], bad_emotion, good[1], "not an object", too_old, entry(id=twice), entry(id=twice, intensity=2),
-             good[2], entry(intensity=99)]
+    for not_an_entry in (None, "not an object", 5, []):  # not an entry at all: the client is broken, nothing is stored
+        body = {"entries": [good[0], not_an_entry]}
+        problem = assert_problem(world.client.post(f"{API}/diary/batch", json=body, headers=world.as_("agent")), 422)
+        assert "1" in problem["errors"]["json"]["entries"], problem
+    assert world.client.get(f"{API}/diary", headers=world.as_("agent")).json["items"] == []
+    batch = [good[0], bad_emotion, good[1], entry(id=str(uuid.uuid4()), occurred_at="yesterday"), too_old,
+             entry(id=twice), entry(id=twice, intensity=2), good[2], entry(intensity=99)]
     response = world.client.post(f"{API}/diary/batch", json={"entries": batch}, headers=world.as_("agent"))
     assert response.status_code == 200, response.json
     results = response.json["results"]
     assert [r["status"] for r in results] == ["created", "error", "created", "error", "error", "error", "error",
                                               "created", "error"]
     assert results[1]["errors"] == {"emotion": [results[1]["errors"]["emotion"][0]]} and results[1]["id"] == bad_emotion["id"]
-    assert results[3]["errors"] == {"_schema": ["An entry must be a JSON object."]}
+    assert "occurred_at" in results[3]["errors"]
     assert results[4]["code"] == "occurred_at_out_of_range"
     assert results[5]["code"] == results[6]["code"] == "duplicate_id_in_batch"
     assert "intensity" in results[8]["errors"] and results[8]["id"] is None

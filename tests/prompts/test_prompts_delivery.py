@@ -11,7 +11,7 @@ from api.core.keyring import keyring
 from tests.helpers import assert_problem
 from tests.prompts.helpers import API, MONDAY, SECRET, Receiver, add_prompt
 from wellbeing.core.db import db
-from wellbeing.models import CallEvent, Device, Prompt, PromptDelivery
+from wellbeing.models import CallEvent, Device, Prompt, PromptDelivery, PromptSettings
 from wellbeing.prompts.dispatch import Channel, claim_due, dispatch_due, expire_stale
 
 QUICK = (0.5, 0.5)
@@ -139,8 +139,9 @@ def test_nothing_is_pushed_during_a_live_call(app, world, session):
     with Receiver() as receiver:
         _device(world, receiver.url)
         prompt_id = add_prompt(app, world.ids["agent"], MONDAY)
-        started = world.client.post(f"{API}/events/call-started", headers=key,
-                                    json={"user_id": world.ids["agent"], "started_at": "2030-03-04T09:58:00Z"})
+        with time_machine.travel(MONDAY - timedelta(minutes=1), tick=False):
+            started = world.client.post(f"{API}/events/call-started", headers=key,
+                                        json={"user_id": world.ids["agent"], "started_at": "2030-03-04T09:58:00Z"})
         assert started.status_code == 202
         assert _dispatch(app, MONDAY + timedelta(minutes=1))["claimed"] == 0
         with time_machine.travel(MONDAY + timedelta(minutes=4), tick=False):
@@ -195,11 +196,32 @@ def test_call_events_are_for_the_keys_organization_and_idempotent(app, world, se
     key = _api_key(world)
     body = {"id": "9d7c3f7e-2b1a-4c55-8e0f-5a6b7c8d9e01", "user_id": world.ids["agent"],
             "ended_at": "2030-03-04T10:00:00Z", "complaint": True}
-    assert world.client.post(f"{API}/events/call-ended", json=body, headers=key).status_code == 202
-    assert world.client.post(f"{API}/events/call-ended", json=body, headers=key).status_code == 202
-    assert len(session.scalars(select(CallEvent)).all()) == 1
-    assert_problem(world.client.post(f"{API}/events/call-ended", json={**body, "abusive": True}, headers=key), 409)
-    other = {**body, "id": None, "user_id": world.ids["other_agent"]}
-    del other["id"]
-    assert_problem(world.client.post(f"{API}/events/call-ended", json=other, headers=key), 404)
-    assert_problem(world.client.post(f"{API}/events/call-ended", json=body, headers=world.as_("agent")), 401)
+    with time_machine.travel(MONDAY, tick=False):
+        assert world.client.post(f"{API}/events/call-ended", json=body, headers=key).status_code == 202
+        assert world.client.post(f"{API}/events/call-ended", json=body, headers=key).status_code == 202
+        assert len(session.scalars(select(CallEvent)).all()) == 1
+        assert_problem(world.client.post(f"{API}/events/call-ended", json={**body, "abusive": True}, headers=key), 409)
+        other = {**body, "id": None, "user_id": world.ids["other_agent"]}
+        del other["id"]
+        assert_problem(world.client.post(f"{API}/events/call-ended", json=other, headers=key), 404)
+        assert_problem(world.client.post(f"{API}/events/call-ended", json=body, headers=world.as_("agent")), 401)
+
+
+@pytest.mark.parametrize("kind, field", [("call-started", "started_at"), ("call-ended", "ended_at")])
+def test_call_events_keep_to_the_diarys_window(app, world, session, kind, field):
+    """Regression: year 9999 was a 500 and a far-future start held the agent's prompts indefinitely."""
+    key = _api_key(world)
+    outside = {"9999-12-31T23:59:59Z": "future", (MONDAY + timedelta(minutes=6)).isoformat(): "future",
+               "2000-01-01T00:00:00Z": "30 days", (MONDAY - timedelta(days=30, seconds=1)).isoformat(): "30 days"}
+    with time_machine.travel(MONDAY, tick=False):
+        for moment, words in outside.items():
+            body = assert_problem(world.client.post(f"{API}/events/{kind}", headers=key, json={
+                "user_id": world.ids["agent"], field: moment}), 422)
+            assert body["code"] == f"{field}_out_of_range" and words in body["errors"]["json"][field][0], body
+        for moment in (MONDAY + timedelta(minutes=5), MONDAY - timedelta(days=30) + timedelta(seconds=1)):
+            response = world.client.post(f"{API}/events/{kind}", headers=key,
+                                         json={"user_id": world.ids["agent"], field: moment.isoformat()})
+            assert response.status_code == 202, response.json
+    assert len(session.scalars(select(CallEvent).where(CallEvent.user_id == world.ids["agent"])).all()) == 2
+    assert kind == "call-ended" or session.scalar(select(PromptSettings.in_call_until).where(
+        PromptSettings.user_id == world.ids["agent"])) <= MONDAY + timedelta(minutes=5, hours=2)

@@ -151,3 +151,19 @@ def test_no_open_period_is_ever_returned(world, session):
     _publish(world, session)
     body = world.client.get(f"/api/v1/teams/{world.team_a}/trends?to=2100-01-01", headers=world.as_("admin")).json
     assert max(p["period_end"] for p in body["series"]) == "2026-03-31"  # released at 3 April: April is open
+
+
+def test_a_team_name_that_looks_like_tex_is_drawn_literally(world, session):
+    """Regression: matplotlib parsed titles as math, so `Team $\\frac{a$` made every viewer's chart a 500."""
+    _publish(world, session)
+    session.get(Team, world.team_a).name = r"Team $\frac{a$"
+    session.commit()
+    url = f"/api/v1/teams/{world.team_a}/trends"
+    for fmt, mimetype in (("png", "image/png"), ("svg", "image/svg+xml")):
+        for role in ("supervisor", "admin"):
+            response = world.client.get(f"{url}.{fmt}", headers=world.as_(role))
+            assert response.status_code == 200, (fmt, role, response.data[:300])
+            assert response.mimetype == mimetype
+    # The title is text, not TeX: with glyphs as paths the SVG carries the title in its metadata, dollar signs included.
+    svg = world.client.get(url + ".svg", headers=world.as_("admin")).data.decode()
+    assert r"Team $\frac{a$" in svg

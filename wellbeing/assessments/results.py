@@ -17,14 +17,15 @@ from wellbeing.assessments.scoring import AnswerError, score_answers
 from wellbeing.assessments.support import support_block
 from wellbeing.core import reactions
 from wellbeing.core.db import new_id
+from wellbeing.core.clock import REPORTED_FUTURE, REPORTED_PAST, reported_time_error
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import Assessment, Organization, User
 from wellbeing.org.consents import has_consent
 
 # Phones answer offline; a result may arrive late, but not from further back than the diary accepts.
-BACKDATE_LIMIT = timedelta(days=30)
-FUTURE_TOLERANCE = timedelta(minutes=5)
+BACKDATE_LIMIT = REPORTED_PAST
+FUTURE_TOLERANCE = REPORTED_FUTURE
 
 
 @dataclass(frozen=True)
@@ -134,11 +135,8 @@ def _check_interval(session: Session, user: User, instrument: Instrument, comple
 def _completed_at(value: datetime | None, now: datetime) -> datetime:
     if value is None:
         return now
-    if value < now - BACKDATE_LIMIT:
-        message = "Must lie within the last 30 days."
-    elif value > now + FUTURE_TOLERANCE:
-        message = "Must not lie more than 5 minutes in the future."
-    else:
+    message = reported_time_error(value, now)
+    if message is None:
         return value
     raise Invalid(f"completed_at: {message}", fields={"completed_at": [message]}, code="completed_at_out_of_range")
 

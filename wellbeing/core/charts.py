@@ -31,6 +31,9 @@ _RC = {
     "font.family": ["DejaVu Sans", "Noto Sans SC"],  # Latin from DejaVu; CJK glyphs fall back to Noto
     "svg.fonttype": "path",  # glyphs as outlines: the SVG needs no font on the viewer's side
     "svg.hashsalt": "wellbeing-charts",  # fixed ids, so the same data gives the same SVG bytes
+    # Titles and labels carry user text (team names, notes): "$" is a dollar sign, never the start of TeX math
+    # (mathtext would fail on an unbalanced "$\frac{a$" and turn every viewer's chart into a 500).
+    "text.parse_math": False,
 }
 # matplotlib's global state (rcParams, font cache) is not thread-safe; charts render one at a time.
 _LOCK = threading.Lock()

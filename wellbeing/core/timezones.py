@@ -13,3 +13,8 @@ def _known() -> frozenset[str]:
 def is_valid_timezone(name: str) -> bool:
     """True for a real IANA zone name such as ``Asia/Shanghai`` (not a path, not an abbreviation)."""
     return name in _known()
+
+
+def timezone_names() -> list[str]:
+    """Every name is_valid_timezone accepts, sorted (the OpenAPI document lists them)."""
+    return sorted(_known())

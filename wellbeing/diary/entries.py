@@ -24,14 +24,15 @@ from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import new_id
+from wellbeing.core.clock import REPORTED_FUTURE, REPORTED_PAST, reported_time_error
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.diary import rollup, vocabulary
 from wellbeing.models import DiaryEntry, DiaryTag, DiaryTombstone, User
 from wellbeing.models.diary import TAG_KINDS
 
-BACKDATE_LIMIT = timedelta(days=30)
-FUTURE_TOLERANCE = timedelta(minutes=5)
+BACKDATE_LIMIT = REPORTED_PAST
+FUTURE_TOLERANCE = REPORTED_FUTURE
 NOTE_MAX = 2000
 BATCH_MAX = 500
 VOCABULARY_KIND = {"triggers": "triggers", "signals": "signals", "coping": "coping"}
@@ -79,11 +80,7 @@ def check_entry(data: Mapping[str, Any], now: datetime) -> None:
 
 
 def _window_error(moment: datetime, now: datetime) -> str | None:
-    if moment < now - BACKDATE_LIMIT:
-        return "Must lie within the last 30 days."
-    if moment > now + FUTURE_TOLERANCE:
-        return "Must not lie more than 5 minutes in the future."
-    return None
+    return reported_time_error(moment, now)
 
 
 def _tags(data: Mapping[str, Any]) -> list[DiaryTag]:

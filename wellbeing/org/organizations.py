@@ -78,9 +78,10 @@ def assign_supervisor(session: Session, org_id: str, team_id: str, user_id: str,
     get_team(session, org_id, team_id)
     user = session.get(User, user_id)
     if user is None or user.org_id != org_id:
-        raise Invalid("No such user in this organization.", fields={"user_id": ["Unknown user."]})
+        raise Invalid("No such user in this organization.", fields={"user_id": ["Unknown user."]}, code="unknown_user")
     if user.role != "supervisor":
-        raise Invalid("Only a supervisor can lead a team.", fields={"user_id": ["This user is not a supervisor."]})
+        raise Invalid("Only a supervisor can lead a team.", fields={"user_id": ["This user is not a supervisor."]},
+                      code="not_a_supervisor")
     if session.get(TeamSupervisor, (team_id, user_id)) is None:
         session.add(TeamSupervisor(team_id=team_id, user_id=user_id, created_at=now))
         session.commit()

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from wellbeing.core import reactions
 from wellbeing.core.db import new_id, write_intent
-from wellbeing.core.errors import NotFound
+from wellbeing.core.clock import reported_time_error
+from wellbeing.core.errors import Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.models import CallEvent, Prompt, User
 from wellbeing.prompts import schedule
@@ -29,7 +30,12 @@ def record_call_event(session: Session, org_id: str, kind: str, data: Mapping[st
     if user is None or user.org_id != org_id:
         raise NotFound("No such user in your organization.")
     event_id = str(data["id"]) if data.get("id") else None
-    at = data["ended_at"] if kind == "ended" else data["started_at"]
+    field = "ended_at" if kind == "ended" else "started_at"
+    at = data[field]
+    # The diary's window: a far-future start would hold the agent's prompts for as long as it lies ahead.
+    message = reported_time_error(at, now)
+    if message:
+        raise Invalid(f"{field}: {message}", fields={field: [message]}, code=f"{field}_out_of_range")
 
     def build() -> CallEvent:
         return CallEvent(id=event_id or new_id(), org_id=org_id, user_id=user.id, kind=kind, at=at,

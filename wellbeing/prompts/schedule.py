@@ -39,7 +39,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "after_tough_calls": {"enabled": True, "threshold": 2},
     "max_per_day": 12,
 }
-_LIMITS = {
+SETTING_LIMITS = _LIMITS = {
     "breathing.every_minutes": (15, 480),
     "breaks.every_minutes": (15, 480),
     "breaks.minutes": (1, 30),

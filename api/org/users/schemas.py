@@ -2,7 +2,8 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.core.schemas import ClientId, Locale, Name, RequestSchema, TimeZoneName, UTCDateTime
+from api.core.pagination import CursorArgsSchema
+from api.core.schemas import ClientId, Locale, Name, RequestSchema, TimeZoneName, UTCDateTime, rule_violation
 from wellbeing.models import ROLES
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
@@ -15,7 +16,7 @@ class HoursSchema(RequestSchema):
         fields.Integer(validate=validate.Range(min=1, max=7)),
         required=True,
         validate=validate.Length(min=1, max=7),
-        metadata={"description": "ISO weekdays, 1 = Monday; the day the window starts"},
+        metadata={"description": "ISO weekdays, 1 = Monday; the day the window starts", "uniqueItems": True},
     )
     start = fields.String(required=True, validate=HHMM, metadata={"example": "09:00"})
     end = fields.String(required=True, validate=HHMM, metadata={"example": "18:00"})
@@ -25,7 +26,7 @@ class HoursSchema(RequestSchema):
         if len(set(data["days"])) != len(data["days"]):
             raise ma.ValidationError("Each day at most once.", "days")
         if data["start"] == data["end"]:
-            raise ma.ValidationError("The window must not be empty.", "end")
+            raise rule_violation("empty_window", "The window must not be empty.", "end")
 
 
 class UserCreateSchema(RequestSchema):
@@ -73,13 +74,11 @@ class UserSchema(ma.Schema):
                                metadata={"description": "the user's id on each contact-centre platform"})
 
 
-class UserQueryArgsSchema(RequestSchema):
+class UserQueryArgsSchema(CursorArgsSchema):
     """Filters of the user list."""
 
     role = fields.String(validate=validate.OneOf(ROLES))
     team_id = fields.String()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
 class ProfileSchema(UserSchema):

@@ -2,7 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.core.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.schemas import ClientId, ReportedTime, RequestSchema, UTCDateTime
 
 
 class CallStartedSchema(RequestSchema):
@@ -10,7 +10,7 @@ class CallStartedSchema(RequestSchema):
 
     id = ClientId()
     user_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    started_at = UTCDateTime(required=True)
+    started_at = ReportedTime("started_at_out_of_range", required=True)
 
 
 class CallEndedSchema(RequestSchema):
@@ -18,7 +18,7 @@ class CallEndedSchema(RequestSchema):
 
     id = ClientId()
     user_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
-    ended_at = UTCDateTime(required=True)
+    ended_at = ReportedTime("ended_at_out_of_range", required=True)
     complaint = fields.Boolean(load_default=False)
     abusive = fields.Boolean(load_default=False)
     duration_seconds = fields.Integer(load_default=None, validate=validate.Range(min=0, max=86_400))
