@@ -119,6 +119,19 @@ def oidc_provider(tmp_path_factory):
     provider.stop()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_provider_caches(request):
+    """Each single sign-on test starts with the service knowing nothing of the provider: the per-process caches
+    of discovery and keys (and the refetch throttle) would otherwise carry one test's keys into the next."""
+    if "oidc_provider" in request.fixturenames:
+        from wellbeing.org.sso import provider
+
+        with provider._lock:
+            provider._cache.clear()
+            provider._forced.clear()
+    yield
+
+
 @pytest.fixture
 def client(app):
     """A test client."""

@@ -82,13 +82,13 @@ def test_the_phone_flows_through_the_generated_python_client(app, served, client
     _bootstrap(app)
     wc = client_package
     from wellbeing_client.models import (AssessmentCreate, AssessmentCreateAnswers, Batch, BatchEntriesItem,
-                                         DeviceCreate, DeviceCreateChannel, EntryCreate, Login, PasswordChange,
+                                         DeviceCreate, DeviceCreateChannel, EntryCreate, PasswordGrant, PasswordChange,
                                          UserCreate, UserCreateRole)
     anonymous = wc.Client(base_url=served, raise_on_unexpected_status=True)
 
     # The administrator adds the agent with a temporary password (issue 18); the agent chooses their own.
     signed_in = _call("auth.post_api_v1_auth_token", client=anonymous,
-                      body=Login(email="admin@client.test", password=PASSWORD))
+                      body=PasswordGrant(email="admin@client.test", password=PASSWORD))
     assert signed_in.status_code == 200, signed_in.content
     admin = wc.AuthenticatedClient(base_url=served, token=signed_in.parsed.access_token,
                                    raise_on_unexpected_status=True)
@@ -97,7 +97,7 @@ def test_the_phone_flows_through_the_generated_python_client(app, served, client
     assert created.status_code == 201, created.content
     agent_id = created.parsed.id
     refused = _call("auth.post_api_v1_auth_token", client=anonymous,
-                    body=Login(email="agent@client.test", password=TEMPORARY))
+                    body=PasswordGrant(email="agent@client.test", password=TEMPORARY))
     assert refused.status_code == 403 and refused.parsed.code == "password_change_required"
     changed = _call("auth.post_api_v1_auth_password_change", client=anonymous, body=PasswordChange(
         email="agent@client.test", password=TEMPORARY, new_password=PASSWORD))

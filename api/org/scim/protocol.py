@@ -41,7 +41,7 @@ def handle_error(error: Exception):
     if isinstance(error, HTTPException):
         status = error.code or 500
         messages = (getattr(error, "data", None) or {}).get("messages")
-        if status == 422:
+        if status in (400, 422) and messages:
             return scim_error(400, f"Invalid query parameter: {json.dumps(messages)}", "invalidValue")
         headers = {"Allow": ", ".join(error.valid_methods)} if status == 405 and getattr(error, "valid_methods", None) \
             else None

@@ -146,7 +146,7 @@ def schema(schema_id):
 @blp.route("/Users")
 class Users(MethodView):
     @token_required
-    @blp.arguments(ListQuerySchema, location="query")
+    @blp.arguments(ListQuerySchema, location="query", error_status_code=400)
     @blp.doc(**_answers(400, 401))
     def get(self, query):
         """List users (filter userName eq "...", startIndex, count)"""
@@ -166,7 +166,7 @@ class Users(MethodView):
 @blp.route("/Users/<user_id>")
 class UserResource(MethodView):
     @token_required
-    @blp.arguments(ReadQuerySchema, location="query")
+    @blp.arguments(ReadQuerySchema, location="query", error_status_code=400)
     @blp.doc(**_answers(400, 401, 404))
     def get(self, query, user_id):
         """One user"""
@@ -198,7 +198,7 @@ class UserResource(MethodView):
 @blp.route("/Groups")
 class Groups(MethodView):
     @token_required
-    @blp.arguments(ListQuerySchema, location="query")
+    @blp.arguments(ListQuerySchema, location="query", error_status_code=400)
     @blp.doc(**_answers(400, 401))
     def get(self, query):
         """List groups (teams; filter displayName eq "...")"""
@@ -218,7 +218,7 @@ class Groups(MethodView):
 @blp.route("/Groups/<team_id>")
 class GroupResource(MethodView):
     @token_required
-    @blp.arguments(ReadQuerySchema, location="query")
+    @blp.arguments(ReadQuerySchema, location="query", error_status_code=400)
     @blp.doc(**_answers(400, 401, 404))
     def get(self, query, team_id):
         """One team as a group"""

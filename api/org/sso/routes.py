@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import redirect, url_for
+from flask import Response, url_for
 from flask.views import MethodView
 
 from api.core.extensions import Blueprint, limiter
@@ -19,6 +19,13 @@ blp = Blueprint("sso", __name__, url_prefix="/auth/sso", description="Single sig
 
 REDIRECT = {"description": "To the provider (start), or back to the app or console (callback)",
             "headers": {"Location": {"schema": {"type": "string"}}}}
+
+
+def _redirect(location: str, status: int = 302) -> Response:
+    """A redirect with an empty body, as the document describes it (Flask's own adds a small HTML page)."""
+    response = Response(status=status, headers={"Location": location})
+    del response.headers["Content-Type"]
+    return response
 
 
 def _callback_url() -> str:
@@ -44,7 +51,7 @@ class Start(MethodView):
         config = sso_config.find_config(db.session, query["org"])
         url = signin.start(db.session, config, query["client"], query.get("redirect_uri"), query["code_challenge"],
                            query.get("state"), _callback_url(), utcnow())
-        return redirect(url, 302)
+        return _redirect(url, 302)
 
 
 @blp.route("/callback")
@@ -62,10 +69,10 @@ class Callback(MethodView):
         except signin.SignInRefused as refused:
             attempt = refused.attempt
             if attempt.client == "console":
-                return redirect(url_for("console.sso_finish", error=refused.code), 302)
-            return redirect(_with_query(attempt.redirect_uri, {
+                return _redirect(url_for("console.sso_finish", error=refused.code), 302)
+            return _redirect(_with_query(attempt.redirect_uri, {
                 "error": "access_denied", "error_description": refused.detail, "error_code": refused.code,
                 "state": attempt.app_state}), 302)
         if attempt.client == "console":
-            return redirect(url_for("console.sso_finish", code=code), 302)
-        return redirect(_with_query(attempt.redirect_uri, {"code": code, "state": attempt.app_state}), 302)
+            return _redirect(url_for("console.sso_finish", code=code), 302)
+        return _redirect(_with_query(attempt.redirect_uri, {"code": code, "state": attempt.app_state}), 302)
