@@ -2,7 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.core.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.schemas import ClientId, RequestSchema, UTCDateTime, rule_violation
 from wellbeing.models.shifts import ACTIVITY_KINDS
 
 
@@ -39,7 +39,7 @@ class ShiftRangeArgsSchema(RequestSchema):
     @ma.validates_schema
     def _ordered(self, data, **kwargs):
         if data["from_"] >= data["to"]:
-            raise ma.ValidationError("`to` must be after `from`.", "to")
+            raise rule_violation("to_not_after_from", "`to` must be after `from`.", "to")
 
 
 class CsvImportArgsSchema(ShiftRangeArgsSchema):

@@ -85,7 +85,8 @@ def own_shifts(session: Session, user_id: str, start: datetime, end: datetime) -
     start, end = _utc(start), _utc(end)
     if end <= start or end - start > MAX_RANGE:
         raise Invalid("to must be after from, at most 62 days later.", fields={"to": ["must be after from, at most "
-                                                                                     "62 days later"]})
+                                                                                     "62 days later"]},
+                      code="range_too_long")
     return _body(start, end, _stored(session, user_id, start, end))
 
 
@@ -165,5 +166,5 @@ def _iso(moment: datetime) -> str:
 
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        raise Invalid("Times need a UTC offset.", fields={"from": ["needs a UTC offset"]})
+        raise Invalid("Times need a UTC offset.", fields={"from": ["needs a UTC offset"]}, code="offset_missing")
     return moment.astimezone(UTC)

@@ -1,4 +1,6 @@
 """Schemas of users and profiles."""
+import re
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -6,6 +8,7 @@ from api.core.pagination import CursorArgsSchema
 from api.core.schemas import ClientId, Locale, Name, RequestSchema, TimeZoneName, UTCDateTime, rule_violation
 from wellbeing.models import ROLES
 
+PLATFORM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
 
 
@@ -50,11 +53,18 @@ class UserPatchSchema(RequestSchema):
     role = fields.String(validate=validate.OneOf(ROLES))
     team_id = fields.String(allow_none=True, metadata={"description": "null takes the user out of every team"})
     external_ids = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$")),
-        values=fields.String(validate=validate.Length(min=1, max=200)),
-        allow_none=True, validate=validate.Length(max=10),
-        metadata={"description": "the user's id on each contact-centre platform, e.g. "
-                                 "{\"amazon_connect\": \"<user id>\", \"genesys\": \"<user id>\"}; null removes all"})
+        keys=fields.String(), values=fields.String(validate=validate.Length(min=1, max=200)),
+        allow_none=True, metadata={"description": "the user's id on each contact-centre platform, e.g. "
+                                   "{\"amazon_connect\": \"<user id>\", \"genesys\": \"<user id>\"}; null removes all; "
+                                   "at most 10 platforms, each named by lower-case letters, digits and _ "
+                                   "(code platform_name)"})
+
+    @ma.validates_schema
+    def _platform_names(self, data, **kwargs):
+        ids = data.get("external_ids") or {}
+        if len(ids) > 10 or not all(PLATFORM_NAME.match(name) for name in ids):
+            raise rule_violation("platform_name", "At most 10 platforms, each named by lower-case letters, digits "
+                                 "and _ (amazon_connect, genesys).", "external_ids")
 
 
 class UserSchema(ma.Schema):

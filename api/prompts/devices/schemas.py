@@ -2,7 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.core.schemas import ClientId, RequestSchema, UTCDateTime
+from api.core.schemas import ClientId, RequestSchema, UTCDateTime, rule_violation
 from wellbeing.models.prompts import DEVICE_CHANNELS
 
 # What each channel's body carries besides `id` and `channel`
@@ -50,6 +50,7 @@ class DeviceCreateSchema(RequestSchema):
         errors = {name: ["Missing data for required field."] for name in wanted - given}
         errors.update({name: [f"Not a field of the {data.get('channel')} channel."] for name in given - wanted})
         if errors:
+            rule_violation("fields_of_the_channel", "")  # names the rule: which fields a channel takes
             raise ma.ValidationError(errors)
 
 

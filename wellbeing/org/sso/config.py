@@ -42,11 +42,18 @@ def _is_loopback(host: str | None) -> bool:
 
 
 def _check_issuer(issuer: str) -> None:
-    parts = urlsplit(issuer)
+    try:
+        parts = urlsplit(issuer)
+        parts.hostname, parts.port  # a malformed host or port raises here, not later
+    except ValueError:
+        raise Invalid("The issuer is not a valid URL.", fields={"issuer": ["Not a valid URL."]},
+                      code="issuer_invalid") from None
     if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(parts.hostname)):
-        raise Invalid("The issuer must be an https URL.", fields={"issuer": ["The issuer must be an https URL."]})
+        raise Invalid("The issuer must be an https URL.", fields={"issuer": ["The issuer must be an https URL."]},
+                      code="issuer_not_https")
     if parts.query or parts.fragment:
-        raise Invalid("The issuer has no query or fragment.", fields={"issuer": ["The issuer has no query or fragment."]})
+        raise Invalid("The issuer has no query or fragment.", fields={"issuer": ["The issuer has no query or fragment."]},
+                      code="issuer_has_query")
 
 
 def check_redirect_uri(uri: str) -> str | None:
@@ -69,7 +76,7 @@ def _check_fields(data: dict) -> None:
         if reason:
             errors.setdefault("redirect_uris", {})[str(position)] = [reason]
     if errors:
-        raise Invalid("Some redirect URIs cannot be registered.", fields=errors)
+        raise Invalid("Some redirect URIs cannot be registered.", fields=errors, code="redirect_uri_refused")
 
 
 def save_config(session: Session, org_id: str, data: dict, keyring: Keyring, now: datetime) -> OidcConfig:
@@ -79,7 +86,8 @@ def save_config(session: Session, org_id: str, data: dict, keyring: Keyring, now
     config = session.scalar(select(OidcConfig).where(OidcConfig.org_id == org_id))
     if config is None:
         if not data.get("client_secret"):
-            raise Invalid("The client secret is required.", fields={"client_secret": ["The client secret is required."]})
+            raise Invalid("The client secret is required.", fields={"client_secret": ["The client secret is required."]},
+                          code="client_secret_required")
         config = OidcConfig(id=new_id(), org_id=org_id)
         session.add(config)
     for name in ("issuer", "client_id", "email_claim", "password_sign_in", "jit_enabled"):
