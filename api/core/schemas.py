@@ -32,7 +32,7 @@ def _find_nul(value, path: str = "") -> str | None:
     return None
 
 
-def rule_violation(code: str, message: str, field: str | None = "_schema") -> ma.ValidationError:
+def rule_violation(code: str, message: str | dict, field: str | None = "_schema") -> ma.ValidationError:
     """A rule across fields that JSON Schema cannot state (an end after its start, at least one change ...).
 
     Raise it from a ``@validates_schema``: the 422 problem then carries ``code``, which the document's description

@@ -11,13 +11,11 @@ import importlib
 import json
 import subprocess
 import sys
-import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from tests.helpers import PASSWORD
 from tests.prompts.helpers import add_prompt
@@ -29,23 +27,10 @@ TEMPORARY = "temporary-from-admin"
 
 
 @pytest.fixture(scope="module")
-def served(app):
-    """The test app behind a real HTTP server (threaded)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def client_package(served, tmp_path_factory):
+def client_package(live_server, tmp_path_factory):
     """Generate the client from the live document and import it (the generator must raise no warning)."""
     folder = tmp_path_factory.mktemp("python-client")
-    spec = requests.get(f"{served}/openapi.json", timeout=30).json()
+    spec = requests.get(f"{live_server}/openapi.json", timeout=30).json()
     (folder / "openapi.json").write_text(json.dumps(spec))
     (folder / "config.json").write_text(json.dumps({
         "package_name_override": PACKAGE, "project_name_override": PACKAGE,
@@ -78,19 +63,19 @@ def _bootstrap(app) -> None:
                                 datetime.now(timezone.utc))
 
 
-def test_the_phone_flows_through_the_generated_python_client(app, served, client_package):
+def test_the_phone_flows_through_the_generated_python_client(app, live_server, client_package):
     _bootstrap(app)
     wc = client_package
     from wellbeing_client.models import (AssessmentCreate, AssessmentCreateAnswers, Batch, BatchEntriesItem,
                                          DeviceCreate, DeviceCreateChannel, EntryCreate, PasswordGrant, PasswordChange,
                                          UserCreate, UserCreateRole)
-    anonymous = wc.Client(base_url=served, raise_on_unexpected_status=True)
+    anonymous = wc.Client(base_url=live_server, raise_on_unexpected_status=True)
 
     # The administrator adds the agent with a temporary password (issue 18); the agent chooses their own.
     signed_in = _call("auth.post_api_v1_auth_token", client=anonymous,
                       body=PasswordGrant(email="admin@client.test", password=PASSWORD))
     assert signed_in.status_code == 200, signed_in.content
-    admin = wc.AuthenticatedClient(base_url=served, token=signed_in.parsed.access_token,
+    admin = wc.AuthenticatedClient(base_url=live_server, token=signed_in.parsed.access_token,
                                    raise_on_unexpected_status=True)
     created = _call("users.post_api_v1_users", client=admin, body=UserCreate(
         email="agent@client.test", name="Agent", role=UserCreateRole.AGENT, password=TEMPORARY))
@@ -104,10 +89,10 @@ def test_the_phone_flows_through_the_generated_python_client(app, served, client
     assert changed.status_code == 200, changed.content
 
     # Refresh: a new pair; the old refresh token is retired.
-    refresher = wc.AuthenticatedClient(base_url=served, token=changed.parsed.refresh_token)
+    refresher = wc.AuthenticatedClient(base_url=live_server, token=changed.parsed.refresh_token)
     refreshed = _call("auth.post_api_v1_auth_refresh", client=refresher)
     assert refreshed.status_code == 200 and refreshed.parsed.access_token != changed.parsed.access_token
-    agent = wc.AuthenticatedClient(base_url=served, token=refreshed.parsed.access_token,
+    agent = wc.AuthenticatedClient(base_url=live_server, token=refreshed.parsed.access_token,
                                    raise_on_unexpected_status=True)
 
     # A diary entry, then a batch of queued ones (one of them broken: reported, the others stored).

@@ -8,30 +8,16 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 HERE = Path(__file__).resolve().parent
 BIN = HERE / "node_modules" / ".bin"
 TSCONFIG = {"compilerOptions": {"strict": True, "noEmit": True, "target": "ES2022", "module": "ES2022",
                                 "moduleResolution": "bundler", "lib": ["ES2022", "DOM"]},
             "files": ["phone_flows.ts"]}
-
-
-@pytest.fixture(scope="module")
-def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -50,15 +36,15 @@ def _types(spec: dict, folder: Path) -> None:
     (folder / "tsconfig.json").write_text(json.dumps(TSCONFIG))
 
 
-def test_the_phone_flows_type_check_against_types_generated_from_the_live_document(served, tmp_path):
-    _types(requests.get(f"{served}/openapi.json", timeout=30).json(), tmp_path)
+def test_the_phone_flows_type_check_against_types_generated_from_the_live_document(live_server, tmp_path):
+    _types(requests.get(f"{live_server}/openapi.json", timeout=30).json(), tmp_path)
     checked = _run(str(BIN / "tsc"), "-p", "tsconfig.json", cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_an_undeclared_null_breaks_the_type_check(served, tmp_path):
+def test_an_undeclared_null_breaks_the_type_check(live_server, tmp_path):
     """The check can fail: the same flows against a document where acknowledged_at lost `nullable`."""
-    spec = requests.get(f"{served}/openapi.json", timeout=30).json()
+    spec = requests.get(f"{live_server}/openapi.json", timeout=30).json()
     del spec["components"]["schemas"]["Prompt"]["properties"]["acknowledged_at"]["nullable"]
     _types(spec, tmp_path)
     checked = _run(str(BIN / "tsc"), "-p", "tsconfig.json", cwd=tmp_path)

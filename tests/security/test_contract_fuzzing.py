@@ -14,15 +14,12 @@ fails the check: what the schema says is valid, the service's validation must ac
 from __future__ import annotations
 
 import tempfile
-import threading
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from werkzeug.serving import make_server
 
 from api import create_app
 from api.config import Config
@@ -69,24 +66,11 @@ def _load_schema() -> schemathesis.BaseSchema:
 schema = _load_schema()
 
 
-@pytest.fixture(scope="module")
-def served(app):
-    """The test app behind a real HTTP server (threaded), so every check (re-sent probes included) goes over HTTP."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_operation_survives_generated_input_as_every_role(case, served, world):
-    checks = dict(base_url=served, additional_checks=[not_a_server_error_and_problem_json, schema_valid_data_is_accepted],
+def test_operation_survives_generated_input_as_every_role(case, live_server, world):
+    checks = dict(base_url=live_server, additional_checks=[not_a_server_error_and_problem_json, schema_valid_data_is_accepted],
                   excluded_checks=[positive_data_acceptance])
     # Signing out would end the roles' sessions mid-test: the token endpoints are fuzzed without them.
     if case.path.startswith("/api/v1/auth/"):

@@ -50,8 +50,7 @@ class DeviceCreateSchema(RequestSchema):
         errors = {name: ["Missing data for required field."] for name in wanted - given}
         errors.update({name: [f"Not a field of the {data.get('channel')} channel."] for name in given - wanted})
         if errors:
-            rule_violation("fields_of_the_channel", "")  # names the rule: which fields a channel takes
-            raise ma.ValidationError(errors)
+            raise rule_violation("fields_of_the_channel", errors, None)
 
 
 class DeviceSchema(ma.Schema):
