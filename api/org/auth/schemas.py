@@ -4,6 +4,9 @@ from marshmallow import fields, validate
 
 from api.core.schemas import RequestSchema
 
+# RFC 7636 section 4.1: 43-128 characters of the unreserved set.
+VERIFIER = r"^[A-Za-z0-9._~-]{43,128}$"
+
 
 def Client() -> fields.String:  # noqa: N802 (reads like the other field types)
     """Which kind of sign-in the token pair is for."""
@@ -30,7 +33,7 @@ class CodeGrantSchema(RequestSchema):
 
     grant_type = fields.String(required=True, validate=validate.OneOf(("authorization_code",)))
     code = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
-    code_verifier = fields.String(required=True, load_only=True, validate=validate.Length(min=43, max=128),
+    code_verifier = fields.String(required=True, load_only=True, validate=validate.Regexp(VERIFIER),
                                   metadata={"description": "The PKCE verifier whose S256 challenge started the sign-in"})
 
 
@@ -43,7 +46,7 @@ class TokenRequestSchema(RequestSchema):
     password = fields.String(load_only=True, validate=validate.Length(min=1, max=200))
     client = Client()
     code = fields.String(load_only=True, validate=validate.Length(min=1, max=200))
-    code_verifier = fields.String(load_only=True, validate=validate.Length(min=43, max=128))
+    code_verifier = fields.String(load_only=True, validate=validate.Regexp(VERIFIER))
 
     @ma.validates_schema
     def _one_grant(self, data, **kwargs):

@@ -16,9 +16,11 @@ class SsoConfigPutSchema(RequestSchema):
                                 validate=validate.Length(max=20), metadata={
                                     "description": "E-mail domains that lead to this provider; just-in-time "
                                                    "creation accepts only these when any are given"})
-    issuer = fields.Url(required=True, require_tld=False, schemes={"https", "http"},
-                        validate=validate.Length(max=500), metadata={
-                            "description": "The provider's issuer; discovery at <issuer>/.well-known/openid-configuration"})
+    # The URL rules beyond its scheme are named domain rules (issuer_invalid, issuer_not_https, issuer_has_query).
+    issuer = fields.String(required=True, validate=[validate.Length(max=500), validate.Regexp(r"^https?://")],
+                           metadata={"description": "The provider's issuer; discovery at "
+                                                    "<issuer>/.well-known/openid-configuration. Refused with code "
+                                                    "issuer_invalid, issuer_not_https or issuer_has_query"})
     client_id = fields.String(required=True, validate=validate.Length(min=1, max=300))
     client_secret = fields.String(load_only=True, validate=validate.Length(min=1, max=1000), metadata={
         "description": "Required the first time; left out, the stored secret stays (it is never shown again)"})

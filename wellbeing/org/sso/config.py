@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -44,7 +45,9 @@ def _is_loopback(host: str | None) -> bool:
 def _check_issuer(issuer: str) -> None:
     try:
         parts = urlsplit(issuer)
-        parts.hostname, parts.port  # a malformed host or port raises here, not later
+        parts.port  # a malformed host or port raises here, not later
+        if not parts.hostname or any(unicodedata.category(char)[0] in "CZ" for char in issuer):
+            raise ValueError(issuer)
     except ValueError:
         raise Invalid("The issuer is not a valid URL.", fields={"issuer": ["Not a valid URL."]},
                       code="issuer_invalid") from None
