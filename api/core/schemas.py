@@ -14,6 +14,8 @@ def _bad_text(value: str) -> bool:
     """NUL, or an unpaired surrogate (JSON can carry one; UTF-8, encryption and the database cannot)."""
     if "\x00" in value:
         return True
+    if value.isascii():  # most text (ids, keys, times): no surrogate possible, no encoding needed
+        return False
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -21,14 +23,31 @@ def _bad_text(value: str) -> bool:
     return False
 
 
-def _find_nul(value, path: str = "") -> str | None:
+def _find_nul(value) -> str | None:
+    """The dotted path of the first bad text in a JSON value (None when it has none)."""
+    path = _bad_path(value)
+    return None if path is None else ".".join(str(key) for key in reversed(path))
+
+
+def _bad_path(value) -> list | None:
+    # The path is built only for a hit, innermost key first: a clean 500-entry batch builds no strings.
     if isinstance(value, str):
-        return path if _bad_text(value) else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        return [] if _bad_text(value) else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
     for key, item in items:
-        found = _find_nul(item, f"{path}.{key}" if path else str(key))
-        if found is not None:
-            return found
+        if isinstance(item, str):
+            if _bad_text(item):
+                return [key]
+        elif isinstance(item, (dict, list)):
+            found = _bad_path(item)
+            if found is not None:
+                found.append(key)
+                return found
     return None
 
 

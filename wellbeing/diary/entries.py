@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
-from wellbeing.core.db import new_id
+from wellbeing.core.db import for_core_insert, new_id
 from wellbeing.core.clock import REPORTED_FUTURE, REPORTED_PAST, reported_time_error
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
@@ -83,19 +83,21 @@ def _window_error(moment: datetime, now: datetime) -> str | None:
     return reported_time_error(moment, now)
 
 
-def _tags(data: Mapping[str, Any]) -> list[DiaryTag]:
-    return [DiaryTag(kind=kind, key=key, position=position)
-            for kind in TAG_KINDS for position, key in enumerate(data.get(kind) or [])]
-
-
-def _build(user: User, data: Mapping[str, Any], entry_id: str, keyring: Keyring, now: datetime) -> DiaryEntry:
+def _build(user: User, data: Mapping[str, Any], entry_id: str, keyring: Keyring, now: datetime,
+           for_session: bool = True) -> DiaryEntry:
+    """A new entry and its tags; ``for_session=False`` for the hot paths, which insert it with Core statements and
+    answer from it (``for_core_insert``: no unit-of-work bookkeeping)."""
+    make = (lambda cls, **values: cls(**values)) if for_session else for_core_insert
     note = data.get("note")
-    return DiaryEntry(
-        id=entry_id, user_id=user.id, occurred_at=data["occurred_at"], emotion=data["emotion"],
+    return make(
+        DiaryEntry, id=entry_id, user_id=user.id, occurred_at=data["occurred_at"], emotion=data["emotion"],
         valence=vocabulary.valence(data["emotion"]), intensity=data["intensity"], stress=data.get("stress"),
         after_call=bool(data.get("after_call", False)),
         note_ciphertext=keyring.encrypt(note, note_aad(entry_id)) if note else None,
-        client_updated_at=data["occurred_at"], revision=1, created_at=now, updated_at=now, tags=_tags(data),
+        client_updated_at=data["occurred_at"], revision=1, created_at=now, updated_at=now,
+        request_fingerprint=None,
+        tags=[make(DiaryTag, entry_id=entry_id, kind=kind, key=key, position=position)
+              for kind in TAG_KINDS for position, key in enumerate(data.get(kind) or [])],
     )
 
 
@@ -109,7 +111,7 @@ def create_entry(session: Session, user: User, data: Mapping[str, Any], fingerpr
     """Store one entry, idempotent on its client id; returns (entry, created)."""
     check_entry(data, now)
     entry_id = str(data["id"]) if data.get("id") else None
-    entry = _build(user, data, entry_id or new_id(), keyring, now)
+    entry = _build(user, data, entry_id or new_id(), keyring, now, for_session=False)
     entry.request_fingerprint = fingerprint
     tz = ZoneInfo(user.timezone)
     # The hot path: one guarded INSERT tells a new id (stored) from a deleted one (nothing inserted); a stored
@@ -289,7 +291,7 @@ def create_batch(session: Session, user: User, items: list[tuple[Mapping[str, An
         except (Invalid, Conflict) as error:
             results[position] = BatchResult(entry_id, "error", errors=error.fields, code=error.code)
             continue
-        entry = _build(user, data, entry_id or new_id(), keyring, now)
+        entry = _build(user, data, entry_id or new_id(), keyring, now, for_session=False)
         entry.request_fingerprint = fingerprint
         fresh.append((position, entry))
     _insert_fresh(session, user, fresh, items, results, keyring, now)
