@@ -10,6 +10,7 @@ from pathlib import Path
 from wellbeing.core.crypto import generate_key
 from wellbeing.core.db import WAIT_LIMIT_ARG
 from wellbeing.prompts.channels.webpush import VapidSigner
+from wellbeing.prompts.dispatch import WORKERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,6 +130,7 @@ class Config:
         """Push delivery: the dispatcher's limits and each provider's settings (a provider left unset is off)."""
         self.PUSH_DELIVERY_DEADLINE_SECONDS = float(env.get("PUSH_DELIVERY_DEADLINE_SECONDS", "10"))
         self.PUSH_MAX_PER_USER_HOUR = int(env.get("PUSH_MAX_PER_USER_HOUR", "60"))
+        self.PUSH_WORKERS = max(1, int(env.get("PUSH_WORKERS", str(WORKERS))))
         # Web Push: a VAPID key (PEM file path, PEM, or base64url raw key); development makes one in instance/
         self.VAPID_PRIVATE_KEY = env.get("VAPID_PRIVATE_KEY") or None
         if not self.VAPID_PRIVATE_KEY and not production:

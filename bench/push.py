@@ -15,6 +15,7 @@ import ipaddress
 import json
 import multiprocessing
 import os
+import queue
 import socket
 import ssl
 import tempfile
@@ -270,12 +271,21 @@ def _round(app, agents, processes: int, http_port: int, trickle_port: int, arriv
     finished = time.time()
     for child in children:
         child.join(30)
-    seen = {}
-    while not arrivals.empty():
-        key, at = arrivals.get()
+    # The providers report arrivals through a multiprocessing queue whose feeder thread may still be flushing when
+    # the dispatchers return (Queue.empty() is only a hint): read until every healthy prompt arrived, or until
+    # nothing came for 5 s. Arrivals of an earlier round are read and ignored.
+    seen: dict[str, float] = {}
+    expected = set(due_of) - slow
+    while not expected <= seen.keys():
+        try:
+            key, at = arrivals.get(timeout=5)
+        except queue.Empty:
+            break
         seen.setdefault(key, at)
     healthy = {key: at for key, at in seen.items() if key in due_of and key not in slow}
-    lateness = sorted(at - due_of[key].timestamp() for key, at in healthy.items())
+    # Lateness counts from when the prompt was due or the dispatchers started, whichever is later: seeding 10,000
+    # prompts and devices (and encrypting their secrets) takes the harness seconds that no scheduler spends.
+    lateness = sorted(at - max(due_of[key].timestamp(), began) for key, at in healthy.items())
     last = max(healthy.values()) if healthy else finished
     count = len(due_of)
     label = f"{count} due prompts, 4 channels, 1% trickling, {processes} dispatcher process(es)"
@@ -291,7 +301,8 @@ def _round(app, agents, processes: int, http_port: int, trickle_port: int, arriv
             _row(label, "healthy delivered", len(healthy), "prompts", "healthy due", count - len(slow),
                  "all", len(healthy) == count - len(slow)),
             _row(label, "run until the trickles' deadline", finished - began, "s"),
-            _row(label, "settled (sent or to retry)", settled, "prompts", "due", count, "all", settled == count)]
+            # The second round also retries the first round's slow prompts once their retry falls due: >= count.
+            _row(label, "settled (sent or to retry)", settled, "prompts", "due", count, "all", settled >= count)]
 
 
 def run(database_url: str, prompts: int) -> list[dict]:

@@ -19,7 +19,8 @@ def push_channel() -> Channel:
         config = current_app.config
         channel = current_app.extensions["wellbeing_push"] = Channel(
             keyring(), allow_private=config["ALLOW_PRIVATE_WEBHOOKS"], providers=_providers(config),
-            deadline=config["PUSH_DELIVERY_DEADLINE_SECONDS"], max_per_user_hour=config["PUSH_MAX_PER_USER_HOUR"])
+            deadline=config["PUSH_DELIVERY_DEADLINE_SECONDS"], max_per_user_hour=config["PUSH_MAX_PER_USER_HOUR"],
+            workers=config["PUSH_WORKERS"])
     return channel
 
 

@@ -223,3 +223,21 @@ def test_test_notifications_reach_the_device_five_times_an_hour(app, world, sess
     assert receiver.bodies[0]["title"] == "Test notification" and receiver.bodies[0]["prompt_id"] is None
     session.expire_all()
     assert session.get(Device, device_id).last_success_at is not None
+
+
+def test_the_dispatcher_keeps_push_workers_deliveries_in_flight(tmp_path):
+    from api import create_app
+    from api.config import Config
+    from api.prompts.push import push_channel
+    from wellbeing.core.crypto import generate_key
+    from wellbeing.prompts.dispatch import WORKERS
+
+    def workers(**extra) -> int:
+        env = {"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40,
+               "DATA_KEYS": generate_key("workers"), **extra}
+        with create_app(Config(env)).app_context():
+            return push_channel().workers
+
+    assert workers() == WORKERS == 128
+    assert workers(PUSH_WORKERS="7") == 7
+    assert workers(PUSH_WORKERS="0") == 1

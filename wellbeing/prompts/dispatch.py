@@ -36,7 +36,11 @@ log = logging.getLogger(__name__)
 
 LIVE = ("scheduled", "snoozed")
 LEASE = timedelta(seconds=60)
-WORKERS = 32
+# Deliveries in flight per dispatcher process. They wait on the network, not the CPU, and a push service that
+# answers slowly holds a worker until the delivery deadline: with 32, the 100 slow devices of a 10,000-prompt
+# burst held the whole pool for ~30 s and the healthy deliveries queued behind them (bench/push.py: 282/s with
+# 32 workers, 1,226/s with 128). PUSH_WORKERS sets it.
+WORKERS = 128
 # Deliveries of one user in the last hour beyond which prompts reach only the in-app inbox
 MAX_PER_USER_HOUR = 60
 HOUR = timedelta(hours=1)

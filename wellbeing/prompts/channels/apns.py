@@ -27,7 +27,7 @@ from wellbeing.prompts.channels.webhook import DEFAULT_DEADLINE, DEFAULT_TIMEOUT
 TOKEN_REFRESH = 50 * 60  # seconds: within Apple's window of 20 to 60 minutes
 GONE = ("Unregistered", "BadDeviceToken", "DeviceTokenNotForTopic")
 STALE_TOKEN = ("ExpiredProviderToken", "InvalidProviderToken")
-IDLE_PER_ORIGIN = 32  # as many as a dispatcher has workers: no handshake per push under load
+IDLE_PER_ORIGIN = 128  # as many as a dispatcher has workers (PUSH_WORKERS): no handshake per push under load
 
 
 class ApnsClient:

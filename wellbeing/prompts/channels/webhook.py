@@ -336,8 +336,8 @@ class _IdleConnections:
     """
 
     IDLE_LIMIT = 15.0
-    PER_ADDRESS = 32
-    TOTAL = 64
+    PER_ADDRESS = 128  # as many as a dispatcher has workers (PUSH_WORKERS): a burst to FCM reuses every connection
+    TOTAL = 256
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
