@@ -225,3 +225,33 @@ def test_call_events_keep_to_the_diarys_window(app, world, session, kind, field)
     assert len(session.scalars(select(CallEvent).where(CallEvent.user_id == world.ids["agent"])).all()) == 2
     assert kind == "call-ended" or session.scalar(select(PromptSettings.in_call_until).where(
         PromptSettings.user_id == world.ids["agent"])) <= MONDAY + timedelta(minutes=5, hours=2)
+
+
+def test_a_lease_runs_from_its_claim_not_from_the_start_of_the_run(app, world, session):
+    # One worker, one prompt per claim: the second claim comes 90 s into the run (a stopwatch the test holds).
+    # Counted from the run's start its lease would end at +60 s, while it is still being delivered, and a second
+    # dispatcher starting then would send it again; counted from the claim it ends at +150 s.
+    with Receiver() as receiver:
+        _device(world, receiver.url)
+        first = add_prompt(app, world.ids["agent"], MONDAY)
+        second = add_prompt(app, world.ids["agent"], MONDAY + timedelta(seconds=1))
+        readings = iter([0.0, 0.0])
+        leases: dict[str, object] = {}
+
+        class Watched(Channel):
+            """Reads each prompt's stored lease while it is being delivered."""
+
+            def deliver(self, address, prompt, message, ttl):
+                with app.app_context():
+                    leases[prompt.id] = db.session.get(Prompt, prompt.id).claimed_until
+                    db.session.remove()
+                return super().deliver(address, prompt, message, ttl)
+
+        with app.app_context():
+            channel = Watched(keyring(), allow_private=True, timeout=QUICK, workers=1)
+            counts = dispatch_due(db.session, MONDAY + timedelta(seconds=2), channel, batch_size=1,
+                                  elapsed=lambda: next(readings, 90.0))
+            db.session.remove()
+    assert counts["sent"] == 2 and set(receiver.keys) == {first, second}
+    assert leases == {first: MONDAY + timedelta(seconds=2 + 60), second: MONDAY + timedelta(seconds=2 + 90 + 60)}
+    assert session.get(Prompt, first).claimed_until is None and session.get(Prompt, second).claimed_until is None

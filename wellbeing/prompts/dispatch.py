@@ -15,6 +15,7 @@ the agent's devices got the prompt is retried alone (``redeliver``) within the p
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -83,10 +84,12 @@ def payload(prompt: Prompt) -> dict[str, Any]:
 
 
 def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LEASE,
-              redeliveries: bool = False) -> list[str]:
+              redeliveries: bool = False, claimed_at: datetime | None = None) -> list[str]:
     """Lease up to `limit` due prompts to this dispatcher and commit; returns their ids.
 
-    With `redeliveries`, the sent prompts one of whose devices waits for a retry instead.
+    With `redeliveries`, the sent prompts one of whose devices waits for a retry instead. The lease runs from
+    `claimed_at` (default `now`): a run claims as its pool frees up, and a claim made a minute into the run must
+    not expire a minute early, or another dispatcher would send the same prompt again.
     """
     in_call = exists().where(PromptSettings.user_id == Prompt.user_id, PromptSettings.in_call_until > now)
     which = and_(Prompt.redeliver, Prompt.status == "sent") if redeliveries else Prompt.status.in_(LIVE)
@@ -95,7 +98,7 @@ def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LE
                   or_(Prompt.claimed_until.is_(None), Prompt.claimed_until <= now), ~in_call)
            .order_by(Prompt.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
     stmt = (update(Prompt).where(Prompt.id.in_(due.scalar_subquery()))
-            .values(claimed_until=now + lease, attempts=Prompt.attempts + 1).returning(Prompt.id))
+            .values(claimed_until=(claimed_at or now) + lease, attempts=Prompt.attempts + 1).returning(Prompt.id))
     with write_intent():
         ids = list(session.scalars(stmt, execution_options={"synchronize_session": False}))
         session.commit()
@@ -103,18 +106,30 @@ def claim_due(session: Session, now: datetime, limit: int, lease: timedelta = LE
 
 
 def dispatch_due(session: Session, now: datetime, channel: Channel, batch_size: int = 200,
-                 lease: timedelta = LEASE, max_batches: int = 50) -> dict[str, int]:
-    """Deliver every due prompt, claiming the next batch while deliveries run; returns counts."""
+                 lease: timedelta = LEASE, max_batches: int = 50,
+                 elapsed: Callable[[], float] | None = None) -> dict[str, int]:
+    """Deliver every due prompt, claiming the next batch while deliveries run; returns counts.
+
+    `now` is the run's clock (due, valid, recorded times); each lease runs from `now` plus the seconds the run has
+    taken so far (`elapsed`, a monotonic stopwatch unless a test gives one).
+    """
     run = _Run(session, now, channel)
+    if elapsed is None:
+        started = time.monotonic()
+        elapsed = lambda: time.monotonic() - started  # noqa: E731
+
+    def claimed_at() -> datetime:
+        return now + timedelta(seconds=elapsed())
+
     with ThreadPoolExecutor(max_workers=channel.workers) as pool:
         run.pool = pool
-        for ids in [claim_due(session, now, batch_size, lease, redeliveries=True)]:
+        for ids in [claim_due(session, now, batch_size, lease, redeliveries=True, claimed_at=claimed_at())]:
             run.start(ids)
         batches = 0
         while True:
             # Claim more while the pool has room: a slow delivery occupies a worker, never the loop
             while batches < max_batches and len(run.inflight) < channel.workers * 2:
-                ids = claim_due(session, now, batch_size, lease)
+                ids = claim_due(session, now, batch_size, lease, claimed_at=claimed_at())
                 if not ids:
                     batches = max_batches
                     break
