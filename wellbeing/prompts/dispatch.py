@@ -114,12 +114,10 @@ def dispatch_due(session: Session, now: datetime, channel: Channel, batch_size: 
     taken so far (`elapsed`, a monotonic stopwatch unless a test gives one).
     """
     run = _Run(session, now, channel)
-    if elapsed is None:
-        started = time.monotonic()
-        elapsed = lambda: time.monotonic() - started  # noqa: E731
+    started = time.monotonic()
 
     def claimed_at() -> datetime:
-        return now + timedelta(seconds=elapsed())
+        return now + timedelta(seconds=elapsed() if elapsed is not None else time.monotonic() - started)
 
     with ThreadPoolExecutor(max_workers=channel.workers) as pool:
         run.pool = pool
