@@ -23,7 +23,7 @@ from api.core.errors import problem
 from api.core.extensions import jwt
 from wellbeing.org import identity
 from wellbeing.core.clock import utcnow
-from wellbeing.core.db import db, write_intent
+from wellbeing.core.db import db, for_core_insert, write_intent
 from wellbeing.core.errors import Forbidden, Unauthorized
 from wellbeing.models import User
 
@@ -93,15 +93,26 @@ def _load_user(header: dict, payload: dict) -> User | None:
 # sign-in, an active user) still runs against the database on every request.
 
 VERIFIED_TOKENS_MAX = 4096  # per process; a full cache is cleared (one extra verification per live token)
+_USER_COLUMNS = tuple(column.key for column in User.__table__.columns)
 
 
 class _VerifiedTokens:
-    """Verified tokens of one app: sha256(token) -> (expiry in epoch seconds, header, claims)."""
+    """Verified tokens of one app: sha256(token) -> (expiry in epoch seconds, header, claims); and, for the
+    routes whose write checks the sign-in itself (``login_required(signin_in_write=True)``), the token's user as
+    last read from the database (a detached copy of its columns, only ever read)."""
 
     def __init__(self, limit: int = VERIFIED_TOKENS_MAX):
         self.limit = limit
         self.entries: dict[bytes, tuple[float, dict, dict]] = {}
+        self.users: dict[bytes, User] = {}
         self.lock = threading.Lock()
+
+    def user(self, key: bytes) -> User | None:
+        return self.users.get(key) if key in self.entries else None
+
+    def remember_user(self, key: bytes, user: User) -> None:
+        if key in self.entries:
+            self.users[key] = for_core_insert(User, **{column: getattr(user, column) for column in _USER_COLUMNS})
 
     def get(self, key: bytes, now: float) -> tuple[dict, dict] | None:
         hit = self.entries.get(key)
@@ -110,6 +121,7 @@ class _VerifiedTokens:
         expires, header, claims = hit
         if now >= expires:
             self.entries.pop(key, None)
+            self.users.pop(key, None)
             return None  # verified again, and refused as expired by the decoder
         return header, claims
 
@@ -119,8 +131,10 @@ class _VerifiedTokens:
                 now = time.time()
                 for stale in [k for k, (until, _, _) in self.entries.items() if until <= now]:
                     del self.entries[stale]
+                    self.users.pop(stale, None)
                 if len(self.entries) >= self.limit:
                     self.entries.clear()
+                    self.users.clear()
             self.entries[key] = (expires, header, claims)
 
 
@@ -132,10 +146,14 @@ def verified_tokens() -> _VerifiedTokens:
     return cache
 
 
+def _token_key(encoded: str) -> bytes:
+    return hashlib.sha256(encoded.encode()).digest()
+
+
 def _decode_once(encoded: str) -> tuple[dict, dict]:
     """The token's header and claims, its signature, expiry, issuer and audience checked (once per token)."""
     cache = verified_tokens()
-    key = hashlib.sha256(encoded.encode()).digest()
+    key = _token_key(encoded)
     now = time.time()
     hit = cache.get(key, now)
     if hit is not None:
@@ -164,7 +182,7 @@ def _decode_once(encoded: str) -> tuple[dict, dict]:
     return header, claims
 
 
-def verify_access(refresh: bool = False, verify_type: bool = True) -> None:
+def verify_access(refresh: bool = False, verify_type: bool = True) -> User:
     """verify_jwt_in_request (header tokens), with one decode and the same errors and request state.
 
     The errors are flask-jwt-extended's own (missing header, bad signature, expired, wrong type, revoked,
@@ -179,10 +197,64 @@ def verify_access(refresh: bool = False, verify_type: bool = True) -> None:
     user = _load_user(header, claims)
     if user is None:
         raise UserLookupError(f"user_lookup returned None for {claims[jwt_config.identity_claim_key]}", header, claims)
+    _signed_in(header, claims, user)
+    return user
+
+
+def _signed_in(header: dict, claims: dict, user: User) -> None:
+    """The request state flask-jwt-extended's helpers (current_user, get_jwt) read."""
     g._jwt_extended_jwt_user = {"loaded_user": user}
     g._jwt_extended_jwt_header = header
     g._jwt_extended_jwt = claims
     g._jwt_extended_jwt_location = "headers"
+
+
+# ------------------------------------------------------------------------------ the sign-in checked by the write
+# POST /diary is the phone's hot path. Its sign-in check was a round trip of its own before the write; instead the
+# write's own INSERT carries the check (identity.SigninGuard), and the user comes from the token's cache entry, as
+# the database gave it at the token's last ordinary check. A revoked sign-in, a deactivated user, or a changed role
+# or time zone make the guarded INSERT write nothing; the request then checks the sign-in the ordinary way (401 for
+# a revoked one) and runs again with the fresh user. Whatever else ends the request (a 422, a 409, a database
+# error) is answered only after the same ordinary check, so a revoked token never learns more than "401".
+
+def signin_guard() -> identity.SigninGuard | None:
+    """The guard the view's write must carry (inside ``login_required(signin_in_write=True)``), else None."""
+    return g.get("signin_guard")
+
+
+def _guarded(fn, roles: tuple[str, ...], verify_type: bool, ordinary, args, kwargs):
+    encoded, _ = _decode_jwt_from_headers()
+    header, claims = _decode_once(encoded)
+    if verify_type:
+        verify_token_type(claims, False)
+    key = _token_key(encoded)
+    user = verified_tokens().user(key)
+    if user is None or (roles and user.role not in roles) or not claims.get("sid") or user.id != claims["sub"]:
+        return ordinary(remember=key)  # the first request of a token (or one the ordinary check must answer)
+    custom_verification_for_token(header, claims)
+    _signed_in(header, claims, user)
+    guard = g.signin_guard = identity.SigninGuard(claims["sid"], user.id, user.role, user.timezone, utcnow())
+    try:
+        answer = fn(*args, **kwargs)
+    except identity.SigninUnconfirmed:
+        g.signin_guard = None
+        return ordinary(remember=key)
+    except Exception:
+        if not guard.confirmed:
+            _confirm()
+        raise
+    if not guard.confirmed:  # a way through the view that wrote nothing guarded: check before answering
+        _confirm()
+    return answer
+
+
+def _confirm() -> None:
+    """The ordinary sign-in check after a guarded request's view ended without its guarded write."""
+    g.signin_guard = None
+    db.session.rollback()
+    with write_intent(False):
+        verify_access()
+    db.session.rollback()
 
 
 def _with_security(wrapper, fn, security):
@@ -192,31 +264,45 @@ def _with_security(wrapper, fn, security):
     return wrapper
 
 
-def login_required(*roles: str, refresh: bool = False, any_token: bool = False, single_statements: bool = False):
+def login_required(*roles: str, refresh: bool = False, any_token: bool = False, signin_in_write: bool = False):
     """A valid access token (or refresh token) whose user has one of ``roles`` (any role when empty).
 
-    ``single_statements``: the view's writes are each one self-contained statement followed by a commit (POST
-    /diary). On PostgreSQL the request then runs in autocommit: the sign-in check and the write are one round trip
-    each, with no BEGIN and no COMMIT of their own. A view that falls back to several statements (a replay, a
-    conflict) rolls back first; its next transaction starts as usual.
+    ``signin_in_write`` (POST /diary): the view's write is one self-contained statement followed by a commit, and
+    it carries the sign-in check itself (``signin_guard()``; see above). On PostgreSQL the request runs in
+    autocommit: the guarded write is its one round trip, with no BEGIN and no COMMIT of its own. A view that falls
+    back to several statements (a replay, a conflict) rolls back first; its next transaction starts as usual.
     """
 
     def decorator(fn):
-        @wraps(fn)
-        def wrapper(*args, **kwargs):
-            if single_statements and db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        def ordinary(remember: bytes | None = None):
+            if signin_in_write and db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
                 db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             # The sign-in check only reads. On SQLite it must not take the write lock a POST's own work
             # needs (that would serialize whole requests), so it runs in a reader transaction ended here;
             # PostgreSQL keeps the one transaction (a second connection checkout would cost a round trip).
             if db.engine.dialect.name == "sqlite":
                 with write_intent(False):
-                    verify_access(refresh=refresh, verify_type=not any_token)
+                    user = verify_access(refresh=refresh, verify_type=not any_token)
                     db.session.commit()
             else:
-                verify_access(refresh=refresh, verify_type=not any_token)
+                user = verify_access(refresh=refresh, verify_type=not any_token)
+            if remember is not None:
+                verified_tokens().remember_user(remember, user)
             if roles and current_user.role not in roles:
                 raise Forbidden("Your role may not do this.")
+            return None
+
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            if signin_in_write and not refresh:
+                def run_ordinary(remember: bytes | None = None):
+                    ordinary(remember)
+                    return fn(*args, **kwargs)
+
+                if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+                    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                return _guarded(fn, roles, not any_token, run_ordinary, args, kwargs)
+            ordinary()
             return fn(*args, **kwargs)
 
         return _with_security(wrapper, fn, BEARER)

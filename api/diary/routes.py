@@ -6,7 +6,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from api.core.auth import login_required
+from api.core.auth import login_required, signin_guard
 from api.core.charts import chart_response
 from api.diary.schemas import (
     BatchResultsSchema,
@@ -36,7 +36,7 @@ _ENTRY = EntryCreateSchema()
 
 @blp.route("")
 class Diary(MethodView):
-    @login_required("agent", single_statements=True)
+    @login_required("agent", signin_in_write=True)
     @blp.arguments(EntryCreateSchema)
     @blp.response(201, EntrySchema)
     @blp.alt_response(200, schema=EntrySchema, description="Replay of a create with the same id and body")
@@ -44,7 +44,8 @@ class Diary(MethodView):
     def post(self, data):
         """Log an entry (idempotent on `id`); `occurred_at` may lie up to 30 days back for offline phones"""
         ring = keyring()
-        entry, was_created = entries.create_entry(db.session, current_user, data, fingerprint(data), ring, utcnow())
+        entry, was_created = entries.create_entry(db.session, current_user, data, fingerprint(data), ring, utcnow(),
+                                                  signin=signin_guard())
         # A new entry is answered from the values in hand (its note as sent); a replay decrypts the stored one.
         view = entries.entry_view(entry, ring, note=data.get("note")) if was_created else entries.entry_view(entry, ring)
         return created(view, was_created)

@@ -78,6 +78,64 @@ def for_core_insert(cls, **values):
     return instance
 
 
+class DriverStatement:
+    """A Core statement compiled once per dialect and run on the driver's own cursor: for the hot paths only.
+
+    Session.execute spends more Python per statement (execution context, result set-up, events, the session's
+    transaction bookkeeping) than the driver spends sending it. This runs the very SQL SQLAlchemy compiles, with the
+    parameters through the same bind processors (UTCDateTime and the rest bind as in Core), on the cursor of the
+    given Connection, inside whatever transaction that connection is in. A driver error goes through SQLAlchemy's
+    own handling (``Connection._handle_dbapi_exception``): callers see IntegrityError, and a lost server invalidates
+    the pool and raises the OperationalError the 503 handler answers, as from Session.execute.
+    """
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled: dict[str, tuple] = {}
+
+    def _for(self, dialect) -> tuple:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            done = self.statement.compile(dialect=dialect)
+            binds = [(key, bind.type.dialect_impl(dialect).bind_processor(dialect), bind.required, bind.effective_value)
+                     for key, bind in done.binds.items()]
+            order = list(done.positiontup) if done.positional else None
+            compiled = self._compiled[dialect.name] = (done.string, binds, order)
+        return compiled
+
+    def _values(self, binds, order, params):
+        values = {}
+        for key, process, required, default in binds:
+            value = params[key] if required or key in params else default
+            values[key] = process(value) if process is not None and value is not None else value
+        return tuple(values[key] for key in order) if order is not None else values
+
+    def execute(self, connection: Connection, params: dict) -> list[tuple]:
+        """Run with one set of parameters; the rows it returns (RETURNING), as plain tuples."""
+        sql, binds, order = self._for(connection.dialect)
+        values = self._values(binds, order, params)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, values)
+            return cursor.fetchall() if cursor.description else []
+        except Exception as error:
+            connection._handle_dbapi_exception(error, sql, values, cursor, None)
+        finally:
+            cursor.close()
+
+    def execute_many(self, connection: Connection, rows: list[dict]) -> None:
+        """Run once per set of parameters (the driver's executemany)."""
+        sql, binds, order = self._for(connection.dialect)
+        values = [self._values(binds, order, row) for row in rows]
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(sql, values)
+        except Exception as error:
+            connection._handle_dbapi_exception(error, sql, values, cursor, None)
+        finally:
+            cursor.close()
+
+
 def upsert_insert(bind: Engine | Connection, table):
     """An INSERT with ON CONFLICT clauses (`on_conflict_do_nothing`/`_do_update`) for the bind's dialect."""
     return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)

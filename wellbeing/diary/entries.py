@@ -19,16 +19,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wellbeing.core.crypto import Keyring
-from wellbeing.core.db import for_core_insert, new_id
+from wellbeing.core.db import DriverStatement, for_core_insert, new_id
 from wellbeing.core.clock import REPORTED_FUTURE, REPORTED_PAST, reported_time_error
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.diary import rollup, vocabulary
 from wellbeing.models import DiaryEntry, DiaryTag, DiaryTombstone, User
+from wellbeing.org.identity import SigninGuard, SigninUnconfirmed, signin_guard_clause
 from wellbeing.models.diary import TAG_KINDS
 
 BACKDATE_LIMIT = REPORTED_PAST
@@ -107,8 +109,12 @@ def _refuse_deleted(session: Session, entry_id: str | None) -> None:
 
 
 def create_entry(session: Session, user: User, data: Mapping[str, Any], fingerprint: str, keyring: Keyring,
-                 now: datetime) -> tuple[DiaryEntry, bool]:
-    """Store one entry, idempotent on its client id; returns (entry, created)."""
+                 now: datetime, signin: SigninGuard | None = None) -> tuple[DiaryEntry, bool]:
+    """Store one entry, idempotent on its client id; returns (entry, created).
+
+    ``signin``: the caller's sign-in is checked by the INSERT itself (see ``SigninGuard``); when the INSERT does
+    not happen, this raises ``SigninUnconfirmed`` before anything else is read or written.
+    """
     check_entry(data, now)
     entry_id = str(data["id"]) if data.get("id") else None
     entry = _build(user, data, entry_id or new_id(), keyring, now, for_session=False)
@@ -116,10 +122,12 @@ def create_entry(session: Session, user: User, data: Mapping[str, Any], fingerpr
     tz = ZoneInfo(user.timezone)
     # The hot path: one guarded INSERT tells a new id (stored) from a deleted one (nothing inserted); a stored
     # id fails on the primary key and is then answered like a replay (or a race lost to a concurrent create).
-    stored = _insert_unless_deleted(session, entry, tz)
+    stored = _insert_unless_deleted(session, entry, tz, signin)
     if stored:
         return entry, True
     if stored is None:
+        if signin is not None:
+            raise SigninUnconfirmed()
         raise Conflict("This entry was deleted; its id cannot be used again.", code="entry_deleted")
     return create_once(session, DiaryEntry, entry_id, fingerprint,
                        lambda: _build(user, data, entry_id or new_id(), keyring, now),
@@ -167,13 +175,21 @@ def _tag_rows(entry: DiaryEntry) -> list[dict[str, Any]]:
 
 
 @functools.cache
-def _insert_unless_deleted_stmt():
+def _insert_unless_deleted_stmt(guarded: bool):
     # Built once with bound parameters (named after the columns): building it per request cost more than running it.
     table = DiaryEntry.__table__
     values = select(*(bindparam(column.key, type_=column.type) for column in table.columns)).where(
         ~select(DiaryTombstone.id).where(DiaryTombstone.id == bindparam("id")).exists())
+    if guarded:
+        values = values.where(signin_guard_clause())
     # RETURNING, not rowcount: psycopg reports no rowcount for INSERT ... SELECT (-1).
-    return table.insert().from_select([column.key for column in table.columns], values).returning(table.c.id)
+    return DriverStatement(table.insert().from_select([column.key for column in table.columns], values)
+                           .returning(table.c.id))
+
+
+@functools.cache
+def _insert_tags() -> DriverStatement:
+    return DriverStatement(DiaryTag.__table__.insert())
 
 
 # PostgreSQL: the entry, its tags and its roll-up sums in one statement (data-modifying CTEs); the tags and the
@@ -182,7 +198,7 @@ _CREATE_PG = """
 WITH entry AS (
     INSERT INTO diary_entries ({columns})
     SELECT {values}
-    WHERE NOT EXISTS (SELECT 1 FROM diary_tombstones WHERE id = CAST(:id AS VARCHAR))
+    WHERE NOT EXISTS (SELECT 1 FROM diary_tombstones WHERE id = CAST(:id AS VARCHAR)){guard}
     RETURNING id, user_id
 ), tags AS (
     INSERT INTO diary_tags (entry_id, kind, key, position)
@@ -201,21 +217,30 @@ SELECT id FROM entry
 
 
 @functools.cache
-def _create_pg_stmt():
+def _create_pg_stmt(guarded: bool):
     table = DiaryEntry.__table__
     casts = {column.key: column.type.compile(dialect=_pg_dialect()) for column in table.columns}
-    return text(_CREATE_PG.format(
+    guard = ""
+    if guarded:  # the clause as PostgreSQL text with :name parameters (typed below, so values bind as in Core)
+        dialect = _pg_dialect(paramstyle="named")
+        dialect.bind_typing = BindTyping.NONE  # plain :name parameters (the columns give PostgreSQL their types)
+        clause = signin_guard_clause().compile(dialect=dialect)
+        guard = f" AND {clause}"
+        guard_binds = [bindparam(name, type_=param.type) for name, param in clause.binds.items()]
+    stmt = text(_CREATE_PG.format(
+        guard=guard,
         columns=", ".join(column.name for column in table.columns),
         values=", ".join(f"CAST(:{key} AS {type_})" for key, type_ in casts.items()),
         figures=", ".join(rollup.FIGURES),
         figure_values=", ".join(f"CAST(:rollup_{name} AS INTEGER)" for name in rollup.FIGURES),
         increments=", ".join(f"{name} = diary_rollups.{name} + excluded.{name}" for name in rollup.FIGURES)))
+    return DriverStatement(stmt.bindparams(*guard_binds) if guarded else stmt)
 
 
-def _pg_dialect():
+def _pg_dialect(**options):
     from sqlalchemy.dialects import postgresql
 
-    return postgresql.dialect()
+    return postgresql.dialect(**options)
 
 
 def _create_pg_params(entry: DiaryEntry, tz: ZoneInfo) -> dict[str, Any]:
@@ -233,33 +258,40 @@ def _create_pg_params(entry: DiaryEntry, tz: ZoneInfo) -> dict[str, Any]:
     return params
 
 
-def _insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo) -> bool | None:
+def _insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo,
+                           signin: SigninGuard | None = None) -> bool | None:
     """Insert one built entry, its tags and its roll-up sums and commit: True; its id taken by a stored entry:
-    False; deleted: None.
+    False; deleted (or, with ``signin``, the sign-in not live): None.
 
     PostgreSQL: one statement (and a COMMIT, which costs nothing when the request runs in autocommit, see
     api.core.auth.login_required). SQLite: the guarded INSERT (INSERT ... SELECT ... WHERE NOT EXISTS (tombstone)),
-    the tags and the roll-up as executemany statements under the write lock, then COMMIT.
+    the tags and the roll-up as executemany statements under the write lock, then COMMIT. Either way the entry's
+    own INSERT carries the sign-in guard, so a failed guard writes nothing.
     """
+    guarded = signin is not None
     try:
-        if session.get_bind().dialect.name == "postgresql":
-            inserted = session.execute(_create_pg_stmt(), _create_pg_params(entry, tz)).first()
-            if inserted is None:
-                session.rollback()
-                return None
-        else:
-            inserted = session.execute(_insert_unless_deleted_stmt(), _entry_row(entry)).first()
-            if inserted is None:
-                session.rollback()
-                return None
+        connection = session.connection()
+        postgres = connection.dialect.name == "postgresql"
+        params = _create_pg_params(entry, tz) if postgres else _entry_row(entry)
+        if guarded:
+            params |= signin.params()
+        inserted = (_create_pg_stmt if postgres else _insert_unless_deleted_stmt)(guarded).execute(connection, params)
+        if not inserted:
+            session.rollback()
+            return None
+        if not postgres:
             tags = _tag_rows(entry)
             if tags:
-                session.execute(DiaryTag.__table__.insert(), tags)
+                _insert_tags().execute_many(connection, tags)
             rollup.apply(session, entry.user_id, rollup.entry_contribution(entry, tz))
         session.commit()
     except IntegrityError:
         session.rollback()
+        if guarded:
+            signin.confirmed = True  # the guard let the row through to the key that refused it
         return False
+    if guarded:
+        signin.confirmed = True
     return True
 
 

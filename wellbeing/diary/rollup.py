@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from wellbeing.core.db import DriverStatement
 from wellbeing.models import DiaryEntry, DiaryRollup, DiaryTag, User
 
 FIGURES = ("entries", "negatives", "intensity_sum", "signed_sum", "stress_sum", "stress_count")
@@ -96,12 +97,12 @@ def rows(user_id: str, totals: Mapping[Key, Iterable[int]]) -> list[dict[str, An
 
 
 @functools.cache
-def _upsert(dialect: str):
+def _upsert(dialect: str) -> DriverStatement:
     table = DiaryRollup.__table__
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    return insert.on_conflict_do_update(
+    return DriverStatement(insert.on_conflict_do_update(
         index_elements=[table.c.user_id, table.c.day, table.c.dimension, table.c.key],
-        set_={name: table.c[name] + insert.excluded[name] for name in FIGURES})
+        set_={name: table.c[name] + insert.excluded[name] for name in FIGURES}))
 
 
 def apply(session: Session, user_id: str, totals: Mapping[Key, Iterable[int]]) -> int:
@@ -111,7 +112,8 @@ def apply(session: Session, user_id: str, totals: Mapping[Key, Iterable[int]]) -
     changes = rows(user_id, totals)
     if not changes:
         return 0
-    session.execute(_upsert(session.get_bind().dialect.name), changes)
+    connection = session.connection()
+    _upsert(connection.dialect.name).execute_many(connection, changes)
     if any(change["entries"] < 0 for change in changes):
         return session.execute(delete(DiaryRollup).where(DiaryRollup.user_id == user_id,
                                                          DiaryRollup.entries <= 0)).rowcount

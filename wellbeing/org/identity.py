@@ -5,6 +5,7 @@ import functools
 import hashlib
 import math
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, bindparam, delete, func, select, text, update
@@ -169,14 +170,55 @@ def revoke_session(session: Session, session_id: str, now: datetime, reason: str
     session.commit()
 
 
+def _live_signin(prefix: str = "") -> tuple:
+    """The conditions of a live sign-in (not revoked, not expired, its user active), on bound parameters
+    ``{prefix}session_id``, ``{prefix}user_id`` and ``{prefix}now``."""
+    return (AuthSession.id == bindparam(f"{prefix}session_id"),
+            User.id == bindparam(f"{prefix}user_id"), AuthSession.revoked_at.is_(None), User.deactivated_at.is_(None),
+            AuthSession.expires_at > bindparam(f"{prefix}now", type_=AuthSession.__table__.c.expires_at.type))
+
+
 @functools.cache
 def _active_session_user_stmt() -> Select:
     # Built once with bound parameters: every authenticated request runs it, and building the
     # statement cost as much as running it (measured: 0.39 ms against 0.20 ms per call on SQLite).
-    return select(User).join(AuthSession, AuthSession.user_id == User.id).where(
-        AuthSession.id == bindparam("session_id"), User.id == bindparam("user_id"), AuthSession.revoked_at.is_(None),
-        User.deactivated_at.is_(None),
-        AuthSession.expires_at > bindparam("now", type_=AuthSession.__table__.c.expires_at.type))
+    return select(User).join(AuthSession, AuthSession.user_id == User.id).where(*_live_signin())
+
+
+@dataclass
+class SigninGuard:
+    """A sign-in checked by the write it allows, instead of by a query of its own.
+
+    A hot write (POST /diary) adds ``signin_guard_clause()`` to its own statement, bound with ``params()``: the
+    row goes in only while the sign-in is live and the user is still the one the caller knew (same role, same
+    time zone), so the request needs no separate round trip for the check and a revocation still stops the very
+    next write. The write sets ``confirmed`` when its statement passed the guard; when nothing was written it
+    raises ``SigninUnconfirmed`` and the caller checks the sign-in the ordinary way before anything else.
+    """
+
+    session_id: str
+    user_id: str
+    role: str
+    timezone: str
+    now: datetime
+    confirmed: bool = False
+
+    def params(self) -> dict:
+        return {"guard_session_id": self.session_id, "guard_user_id": self.user_id, "guard_role": self.role,
+                "guard_timezone": self.timezone, "guard_now": self.now}
+
+
+class SigninUnconfirmed(Exception):
+    """A guarded write did not happen: the sign-in may have ended (or the user changed), or the write had another
+    reason not to happen. Check the sign-in the ordinary way, then run the request again without the guard."""
+
+
+@functools.cache
+def signin_guard_clause():
+    """The EXISTS condition of a live sign-in of the guard's user as the caller knew them (``SigninGuard.params``)."""
+    return select(AuthSession.id).join(User, AuthSession.user_id == User.id).where(
+        *_live_signin("guard_"), User.role == bindparam("guard_role"),
+        User.timezone == bindparam("guard_timezone")).correlate(None).exists()
 
 
 def active_session_user(session: Session, session_id: str, user_id: str | None, now: datetime) -> User | None:
