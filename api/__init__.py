@@ -145,12 +145,15 @@ def _scim_routing_errors(app: Flask) -> None:
         return others(error)
 
 
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"))
+
+
 def register_request_hooks(app: Flask) -> None:
     """Request ids, JSON-only bodies, SQLite write intent, security headers."""
 
     @app.before_request
     def start_request():
-        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        g.request_id = request.environ.get("HTTP_X_REQUEST_ID", "")[:64] or uuid.uuid4().hex
         set_write_intent(request.method in UNSAFE)
         _cap_streamed_body()
         # The console's HTML forms post form data, the shift upload takes CSV, SCIM checks its own
@@ -170,14 +173,19 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def finish_request(response):
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        headers = response.headers
+        headers["X-Request-ID"] = g.get("request_id", "")
+        # A header the view set stays. (One look at the names: werkzeug's own lookups raise and catch a
+        # KeyError for every header that is missing, which is most of these on most answers.)
+        present = {name.lower() for name, _ in headers.items()}
+        defaults = list(SECURITY_HEADERS)
         if request.is_secure or app.config["ENV"] == "production":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         if response.mimetype in JSON_TYPES:
-            response.headers.setdefault("Cache-Control", "no-store")
+            defaults.append(("Cache-Control", "no-store"))
+        for name, value in defaults:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response
 
 

@@ -22,11 +22,14 @@ from bench.diary import PASSWORD, _entry, _timed, _token, _year_of_entries
 
 SIZES = {
     "small": {"peak_seconds": 4, "paced_seconds": 8, "batches": 4, "insight_calls": 100, "mixed_seconds": 20,
-              "agents": 20, "growth": (10_000, 100_000, 1_000_000), "growth_calls": 60, "growth_seconds": 3},
+              "agents": 20, "growth": (10_000, 100_000, 1_000_000), "growth_calls": 60, "growth_seconds": 3,
+              "instruction_requests": 200},
     "default": {"peak_seconds": 8, "paced_seconds": 15, "batches": 10, "insight_calls": 300, "mixed_seconds": 120,
-                "agents": 40, "growth": (10_000, 100_000, 1_000_000), "growth_calls": 150, "growth_seconds": 5},
+                "agents": 40, "growth": (10_000, 100_000, 1_000_000), "growth_calls": 150, "growth_seconds": 5,
+                "instruction_requests": 300},
     "large": {"peak_seconds": 15, "paced_seconds": 30, "batches": 20, "insight_calls": 1000, "mixed_seconds": 600,
-              "agents": 100, "growth": (100_000, 1_000_000, 10_000_000), "growth_calls": 300, "growth_seconds": 8},
+              "agents": 100, "growth": (100_000, 1_000_000, 10_000_000), "growth_calls": 300, "growth_seconds": 8,
+              "instruction_requests": 500},
 }
 # Open loop as phones send: each request on a new connection (BENCH_PHONE_CONNECTIONS=0: 32 kept-alive ones).
 PHONE_CONNECTIONS = os.environ.get("BENCH_PHONE_CONNECTIONS", "1") == "1"
@@ -395,10 +398,31 @@ def bench_cpu(ctx: Context) -> list[dict]:
             row(name, f"GET /diary/insights?days=365 ({ctx.people['history']} entries)", insights_ms, "ms CPU")]
 
 
+def bench_instructions(ctx: Context) -> list[dict]:
+    """Instructions per request under callgrind (bench/instructions.py): the bare endpoint against POST /diary and
+    a year of insights. Repeatable to the thousandth whatever else the machine runs, unlike seconds."""
+    from bench import instructions
+
+    name = ctx.scenario("Instructions per request, in-process (callgrind)")
+    if not instructions.available():
+        ctx.notes.append(f"{name}: valgrind is not installed; skipped")
+        return []
+    n = ctx.settings["instruction_requests"]
+    bare = instructions.count("echo", n, ctx.env)
+    post = instructions.count("post", n, ctx.env | {"BENCH_TOKEN": _auth(ctx, "writer")["Authorization"]})
+    year = instructions.count("insights", max(n // 10, 5), ctx.env | {"BENCH_TOKEN": _auth(ctx, "reader")["Authorization"]})
+    share = 0.25 if ctx.label == "postgresql" else 0.20
+    return [row(name, "POST /diary", post / 1e6, "M instructions", "bare Flask POST /echo", bare / 1e6),
+            row(name, "bare endpoint / POST /diary (the throughput ratio the application's CPU allows)", bare / post,
+                "ratio", target=f">= {share:.0%}", met=bare / post >= share),
+            row(name, f"GET /diary/insights?days=365 ({ctx.people['history']} entries)", year / 1e6,
+                "M instructions", "bare Flask POST /echo", bare / 1e6)]
+
+
 # ------------------------------------------------------------------------------------------------------- the run
 
 SCENARIOS = {"single": bench_single_post, "batch": bench_batch, "insights": bench_insights, "mixed": bench_mixed,
-             "growth": bench_growth, "cpu": bench_cpu}
+             "growth": bench_growth, "cpu": bench_cpu, "instructions": bench_instructions}
 
 
 def run(database_url: str | None, size: str = "default", only: set[str] | None = None, profile: bool = False,

@@ -25,6 +25,13 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
+    def open_session(self, app: Flask, request):
+        # Every request opens a session, and most are the phones' API calls with no console cookie: for them the
+        # answer is the same empty session, without building the cookie's signer first.
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 class SessionTokens:
     """The user's API token pair, read from and written to the session cookie (see client.TokenStore)."""

@@ -284,7 +284,8 @@ def _insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo,
             if tags:
                 _insert_tags().execute_many(connection, tags)
             rollup.apply(session, entry.user_id, rollup.entry_contribution(entry, tz))
-        session.commit()
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            session.commit()  # in autocommit (POST /diary on PostgreSQL) the statement has committed itself
     except IntegrityError:
         session.rollback()
         if guarded:

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -122,14 +122,33 @@ def apply(session: Session, user_id: str, totals: Mapping[Key, Iterable[int]]) -
 
 # ------------------------------------------------------------------------------------------ from the raw rows
 
-def _raw(session: Session, where: ColumnElement) -> dict[str, list]:
-    """Entries matching `where` with their tags: id -> [user_id, occurred_at, emotion, valence, intensity, stress,
-    [(kind, key), ...]] (one query: entries outer-joined with their tags)."""
+def _raw_select(where: ColumnElement) -> Select:
+    return (select(DiaryEntry.id, DiaryEntry.user_id, DiaryEntry.occurred_at, DiaryEntry.emotion, DiaryEntry.valence,
+                   DiaryEntry.intensity, DiaryEntry.stress, DiaryTag.kind, DiaryTag.key)
+            .outerjoin(DiaryTag, DiaryTag.entry_id == DiaryEntry.id).where(where))
+
+
+@functools.cache
+def _near_ends_stmt() -> Select:
+    # Built once with bound parameters (insights run it on every request): two index ranges (user_id,
+    # occurred_at), one per end of the window, each about a day of entries.
+    occurred = DiaryEntry.__table__.c.occurred_at
+    at = lambda name: bindparam(name, type_=occurred.type)  # noqa: E731
+    return _raw_select(or_(
+        and_(DiaryEntry.user_id == bindparam("user_id"), DiaryEntry.occurred_at >= at("start"),
+             DiaryEntry.occurred_at < at("start_edge")),
+        and_(DiaryEntry.user_id == bindparam("user_id"), DiaryEntry.occurred_at > at("end_edge"),
+             DiaryEntry.occurred_at <= at("end"))))
+
+
+def _raw(session: Session, where: ColumnElement | None = None, stmt: Select | None = None,
+         params: dict | None = None) -> dict[str, list]:
+    """Entries matching `where` (or the prepared ``stmt`` with ``params``) with their tags: id -> [user_id,
+    occurred_at, emotion, valence, intensity, stress, [(kind, key), ...]] (one query: entries outer-joined with
+    their tags)."""
     found: dict[str, list] = {}
     for entry_id, user_id, occurred_at, emotion, valence, intensity, stress, kind, key in session.execute(
-            select(DiaryEntry.id, DiaryEntry.user_id, DiaryEntry.occurred_at, DiaryEntry.emotion, DiaryEntry.valence,
-                   DiaryEntry.intensity, DiaryEntry.stress, DiaryTag.kind, DiaryTag.key)
-            .outerjoin(DiaryTag, DiaryTag.entry_id == DiaryEntry.id).where(where)):
+            stmt if stmt is not None else _raw_select(where), params).all():
         entry = found.get(entry_id)
         if entry is None:
             entry = found[entry_id] = [user_id, occurred_at, emotion, valence, intensity, stress, []]
@@ -229,13 +248,10 @@ def window_sums(session: Session, user_id: str, tz: ZoneInfo, start: datetime, e
             daily[day] = [int(v) for v in values]
         else:
             totals[(dimension, key)] = [int(v) for v in values]
-    # Two index ranges (user_id, occurred_at), one per end: each reads about a day of entries.
-    near_ends = or_(
-        and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at >= start,
-             DiaryEntry.occurred_at < min(start + _EDGE, end)),
-        and_(DiaryEntry.user_id == user_id, DiaryEntry.occurred_at > max(end - _EDGE, start),
-             DiaryEntry.occurred_at <= end))
-    for _, occurred_at, emotion, valence, intensity, stress, tags in _raw(session, near_ends).values():
+    near_ends = {"user_id": user_id, "start": start, "start_edge": min(start + _EDGE, end),
+                 "end_edge": max(end - _EDGE, start), "end": end}
+    for _, occurred_at, emotion, valence, intensity, stress, tags in _raw(session, stmt=_near_ends_stmt(),
+                                                                          params=near_ends).values():
         if local_day(occurred_at, tz) not in (first, last):
             continue  # a whole day: already in the roll-up
         for (day, dimension, key), values in contribution(occurred_at, emotion, valence, intensity, stress, tags,
