@@ -203,7 +203,59 @@ providers' TLS. An earlier version of this harness read the providers' arrival q
 say empty while the providers' feeder thread still flushes; with faster deliveries it undercounted arrivals (0 or
 ~1,060 of 9,900 in some runs). It now reads until every healthy prompt arrived."""
 
-FINDINGS = """### What the profiles and the ratios say (read by hand; updated 2026-12-07 15:30 UTC, issue 23)
+FINDINGS = """### What the profiles and the ratios say (read by hand; updated 2026-12-07 19:20 UTC, issue 23)
+
+**This evening's three runs (above) were on a busy machine.** The same bare endpoint gave 1,246-4,657 req/s within
+one run (before and after the diary peak), its in-process CPU 0.17-0.30 ms a request against 0.13 ms in the
+morning, and the single-POST peak on PostgreSQL 303, 633 and 670 req/s in three runs of the same code. Seconds and
+requests per second cannot tell a 10% change apart on such a machine, so the harness now also counts instructions
+(`instructions`: valgrind's callgrind, in-process, 200 requests; `bench/instructions.py`). They repeat to the
+thousandth: 0.246, 0.247 and 0.246 on PostgreSQL, 0.221 in all three runs on SQLite.
+
+**What changed, in instructions per POST /diary** (the bare endpoint: 1.01 M):
+
+| step | PostgreSQL | SQLite |
+|---|---|---|
+| the code of the morning runs | 5.45 M | 6.41 M |
+| the sign-in checked inside the write's INSERT (`identity.SigninGuard`) | 4.74 M | 5.53 M |
+| the write's statements on the driver's cursor (`core.db.DriverStatement`) | 4.32 M | 4.68 M |
+| no COMMIT bookkeeping after an autocommit statement; per-request trims (session cookie, security headers, request id) | 4.09 M | 4.56 M |
+| bare endpoint / POST | 0.246 (target 0.25) | 0.221 (target 0.20) |
+
+In CPU seconds the change is as large: the morning's code and this code run alternately (a process each, 1,500
+POSTs on PostgreSQL in-process), 7 pairs in the same minutes: 3.09/4.05/3.38/3.47/2.82/2.25/3.46 ms against
+1.89/3.05/2.22/2.12/1.98/1.53/1.52 ms a request, 25-56% less.
+
+**The sign-in in the write.** A POST used to check the sign-in with a query of its own (an ORM select of the user
+joined with the live sign-in), 14% of its instructions and a round trip. Once a process has checked a token the
+ordinary way it keeps a detached copy of the user's columns with the verified token; the next POST adds the same
+conditions (sign-in not revoked, not expired, user active, same role, same time zone) to its INSERT as an EXISTS,
+so the row goes in only while they hold. Nothing is cached about the sign-in's state: a revocation by any process,
+even a plain UPDATE, stops the very next post (tests in `tests/diary/test_diary_signin_guard.py`). A failed guard
+writes nothing and the request falls back to the ordinary check (a 401, or the fresh user); any other end of the
+request (a 422, a 409, a database error) is answered only after that check.
+
+**What is left.** With the database call replaced by a no-op, a POST still costs 4.10 M instructions: psycopg's
+share is negligible, and the rest is the Python of Flask, werkzeug, webargs, marshmallow and flask-smorest around
+a request. Answering this one route with a hand-written parse and dump (the same schemas, no webargs or smorest
+wrappers) measured 0.15 M less, on the code before the per-request trims (4.24 -> 4.09 M): not done, since the route would leave the library that documents
+it and answers its 422s, for 4%. In CPU seconds the ratio stays near 0.12 (0.107-0.165 in these runs): the
+framework's code runs at fewer instructions per cycle than the bare endpoint's, so instructions flatter it, and
+wrk's ratio (0.08-0.19 on PostgreSQL) also carries PostgreSQL's own work and gunicorn's on the same two cores.
+
+**Pacing at 70% of the right peak.** The paced phases send as phones do, a new connection per request, but their
+rate was 70% of a peak measured on kept-alive connections (wrk for the single POST, the closed-loop probe for the
+mix). They are now 70% of a peak measured the same way they send (wrk with `Connection: close`; the probe with
+new connections). After the change the sender's send lag stayed at 1-12 ms in five of six phases (it was 145-351
+ms in the morning's misses); the remaining misses of p99 at 70% (SQLite 213 and 57.9 ms, PostgreSQL 77.9 ms) and
+of the mix are the machine's: a second of the run holds most of the slow requests (worst seconds 495, 167, 109).
+
+**Insights for a year inside the mix** (PostgreSQL < 30 ms): 157, 200 and 55.6 ms, not met. Alone it stays under
+the 50 ms target (22-26 ms here, 10-14 ms in the morning). It costs 24.6 M instructions (26.3 M before its
+near-ends statement was built once), six POSTs' worth, and inside a worker its threads share one interpreter lock.
+A per-agent answer cache would take it out of the mix, but needs an exact rule for when the window's edges move.
+
+### The morning's runs
 
 **Two sets of runs.** The runs of 11:52-11:58 (load average 8-14) shared the 2 cores with four other sessions'
 test suites; the three runs above (load 0.8-5, the load being the benchmark itself) had the machine alone. Between
@@ -240,10 +292,9 @@ both databases. cProfile of 1,000 POSTs on PostgreSQL (CPU clock): the sign-in q
 joined with the live sign-in), the write 18% (SQLAlchemy's execution of the one CTE statement, psycopg dumping ~30
 parameters and arrays), webargs + the marshmallow load 8%, building the entry 8% before this change, Flask, the
 smorest response wrapper and header handling the rest, spread over many small calls (about 320 `isinstance` and
-58 context-local lookups a request). 25% needs ~0.5 ms a request: half of today's. Caching the sign-in check
-across requests would take 14% off and make a revoked sign-in work on in other workers for the cache's lifetime;
-it was not done. What was done this round is in the table above; what is left is Flask and its extensions' own
-per-request cost, which the target asked to keep.
+58 context-local lookups a request). 25% needs ~0.5 ms a request: half of the morning's. Caching the sign-in
+check across requests would take 14% off and make a revoked sign-in work on in other workers for the cache's
+lifetime; the evening's change (above) takes the query out without any such lag.
 
 **Where the misses come from.** Run 2's misses on both databases (SQLite p99 227 ms, mixed 519 ms; PostgreSQL
 mixed 143 ms) are one mechanism: the open-loop rate is 70% of a peak measured seconds before with wrk, and that

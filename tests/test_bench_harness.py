@@ -116,7 +116,7 @@ def test_markdown_table_shows_ratio_and_unmet_targets():
 
 def test_every_scenario_runs_end_to_end_on_sqlite(monkeypatch):
     tiny = {"peak_seconds": 1, "paced_seconds": 1, "batches": 1, "insight_calls": 3, "mixed_seconds": 2, "agents": 2,
-            "growth": (10, 20, 30), "growth_calls": 2, "growth_seconds": 1}
+            "growth": (10, 20, 30), "growth_calls": 2, "growth_seconds": 1, "instruction_requests": 5}
     monkeypatch.setitem(suite.SIZES, "tiny", tiny)
     notes: list[str] = []
     rows = suite.run(None, "tiny", notes=notes)
@@ -130,6 +130,12 @@ def test_every_scenario_runs_end_to_end_on_sqlite(monkeypatch):
                                             "API worker RSS growth (max over workers)"}
     assert next(r for r in mixed if r["metric"] == "errors")["value"] == 0, notes
     assert not [r for r in rows if r["scenario"].startswith("growth")]  # PostgreSQL only
+    counted = {r["metric"]: r for r in rows if r["scenario"].startswith("Instructions per request")}
+    assert counted, f"valgrind is on every machine of this project; notes: {notes}"
+    post = counted["POST /diary"]
+    assert post["baseline_value"] > 0.1 and post["value"] > post["baseline_value"]  # millions, more than bare Flask
+    ratio = next(r for name, r in counted.items() if name.startswith("bare endpoint / POST /diary"))
+    assert abs(ratio["value"] - post["baseline_value"] / post["value"]) < 0.01
 
 
 

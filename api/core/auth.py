@@ -21,11 +21,11 @@ from flask_jwt_extended.view_decorators import _decode_jwt_from_headers
 
 from api.core.errors import problem
 from api.core.extensions import jwt
-from wellbeing.org import identity
 from wellbeing.core.clock import utcnow
 from wellbeing.core.db import db, for_core_insert, write_intent
 from wellbeing.core.errors import Forbidden, Unauthorized
 from wellbeing.models import User
+from wellbeing.org import identity
 
 BEARER = [{"bearerAuth": []}]
 API_KEY = [{"apiKey": []}]
@@ -290,7 +290,6 @@ def login_required(*roles: str, refresh: bool = False, any_token: bool = False, 
                 verified_tokens().remember_user(remember, user)
             if roles and current_user.role not in roles:
                 raise Forbidden("Your role may not do this.")
-            return None
 
         @wraps(fn)
         def wrapper(*args, **kwargs):

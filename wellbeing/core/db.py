@@ -118,7 +118,7 @@ class DriverStatement:
         try:
             cursor.execute(sql, values)
             return cursor.fetchall() if cursor.description else []
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 (SQLAlchemy's handler wraps driver errors, re-raises the rest)
             connection._handle_dbapi_exception(error, sql, values, cursor, None)
         finally:
             cursor.close()
@@ -130,7 +130,7 @@ class DriverStatement:
         cursor = connection.connection.cursor()
         try:
             cursor.executemany(sql, values)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 (SQLAlchemy's handler wraps driver errors, re-raises the rest)
             connection._handle_dbapi_exception(error, sql, values, cursor, None)
         finally:
             cursor.close()

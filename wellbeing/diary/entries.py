@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, select, text
@@ -23,15 +22,15 @@ from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wellbeing.core.clock import REPORTED_FUTURE, REPORTED_PAST, reported_time_error
 from wellbeing.core.crypto import Keyring
 from wellbeing.core.db import DriverStatement, for_core_insert, new_id
-from wellbeing.core.clock import REPORTED_FUTURE, REPORTED_PAST, reported_time_error
 from wellbeing.core.errors import Conflict, Invalid, NotFound
 from wellbeing.core.idempotency import create_once
 from wellbeing.diary import rollup, vocabulary
 from wellbeing.models import DiaryEntry, DiaryTag, DiaryTombstone, User
-from wellbeing.org.identity import SigninGuard, SigninUnconfirmed, signin_guard_clause
 from wellbeing.models.diary import TAG_KINDS
+from wellbeing.org.identity import SigninGuard, SigninUnconfirmed, signin_guard_clause
 
 BACKDATE_LIMIT = REPORTED_PAST
 FUTURE_TOLERANCE = REPORTED_FUTURE

@@ -133,7 +133,10 @@ def _near_ends_stmt() -> Select:
     # Built once with bound parameters (insights run it on every request): two index ranges (user_id,
     # occurred_at), one per end of the window, each about a day of entries.
     occurred = DiaryEntry.__table__.c.occurred_at
-    at = lambda name: bindparam(name, type_=occurred.type)  # noqa: E731
+
+    def at(name: str):
+        return bindparam(name, type_=occurred.type)
+
     return _raw_select(or_(
         and_(DiaryEntry.user_id == bindparam("user_id"), DiaryEntry.occurred_at >= at("start"),
              DiaryEntry.occurred_at < at("start_edge")),
