@@ -150,10 +150,10 @@ def _token_key(encoded: str) -> bytes:
     return hashlib.sha256(encoded.encode()).digest()
 
 
-def _decode_once(encoded: str) -> tuple[dict, dict]:
-    """The token's header and claims, its signature, expiry, issuer and audience checked (once per token)."""
+def _decode_once(encoded: str, key: bytes) -> tuple[dict, dict]:
+    """The token's header and claims, its signature, expiry, issuer and audience checked (once per token);
+    ``key`` is ``_token_key(encoded)``, the token's entry in the cache."""
     cache = verified_tokens()
-    key = _token_key(encoded)
     now = time.time()
     hit = cache.get(key, now)
     if hit is not None:
@@ -189,7 +189,7 @@ def verify_access(refresh: bool = False, verify_type: bool = True) -> User:
     unknown user), so its handlers and the loaders above answer them as before.
     """
     encoded, _ = _decode_jwt_from_headers()
-    header, claims = _decode_once(encoded)
+    header, claims = _decode_once(encoded, _token_key(encoded))
     if verify_type:
         verify_token_type(claims, refresh)
     verify_token_not_blocklisted(header, claims)
@@ -222,39 +222,39 @@ def signin_guard() -> identity.SigninGuard | None:
     return g.get("signin_guard")
 
 
-def _guarded(fn, roles: tuple[str, ...], verify_type: bool, ordinary, args, kwargs):
+def _guarded(fn, roles: tuple[str, ...], verify_type: bool, check, args, kwargs):
+    """Run the view with the sign-in checked by its write; ``check(remember=key)`` is the ordinary check."""
     encoded, _ = _decode_jwt_from_headers()
-    header, claims = _decode_once(encoded)
+    key = _token_key(encoded)
+    header, claims = _decode_once(encoded, key)
     if verify_type:
         verify_token_type(claims, False)
-    key = _token_key(encoded)
     user = verified_tokens().user(key)
     if user is None or (roles and user.role not in roles) or not claims.get("sid") or user.id != claims["sub"]:
-        return ordinary(remember=key)  # the first request of a token (or one the ordinary check must answer)
+        check(remember=key)  # the first request of a token (or one the ordinary check must answer)
+        return fn(*args, **kwargs)
     custom_verification_for_token(header, claims)
     _signed_in(header, claims, user)
     guard = g.signin_guard = identity.SigninGuard(claims["sid"], user.id, user.role, user.timezone, utcnow())
     try:
         answer = fn(*args, **kwargs)
     except identity.SigninUnconfirmed:
-        g.signin_guard = None
-        return ordinary(remember=key)
+        _unguarded(check, key)
+        return fn(*args, **kwargs)
     except Exception:
         if not guard.confirmed:
-            _confirm()
+            _unguarded(check, key)
         raise
     if not guard.confirmed:  # a way through the view that wrote nothing guarded: check before answering
-        _confirm()
+        _unguarded(check, key)
     return answer
 
 
-def _confirm() -> None:
-    """The ordinary sign-in check after a guarded request's view ended without its guarded write."""
+def _unguarded(check, key: bytes) -> None:
+    """The ordinary sign-in check after a guarded view ended without its guarded write (401 if it has ended)."""
     g.signin_guard = None
     db.session.rollback()
-    with write_intent(False):
-        verify_access()
-    db.session.rollback()
+    check(remember=key)
 
 
 def _with_security(wrapper, fn, security):
@@ -262,6 +262,12 @@ def _with_security(wrapper, fn, security):
     manual = wrapper._apidoc.setdefault("manual_doc", {})
     manual["security"] = security
     return wrapper
+
+
+def _single_statements() -> None:
+    """On PostgreSQL, run the request's statements in autocommit (unless a transaction is already open)."""
+    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def login_required(*roles: str, refresh: bool = False, any_token: bool = False, signin_in_write: bool = False):
@@ -274,9 +280,9 @@ def login_required(*roles: str, refresh: bool = False, any_token: bool = False, 
     """
 
     def decorator(fn):
-        def ordinary(remember: bytes | None = None):
-            if signin_in_write and db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
-                db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        def check(remember: bytes | None = None):
+            if signin_in_write:
+                _single_statements()
             # The sign-in check only reads. On SQLite it must not take the write lock a POST's own work
             # needs (that would serialize whole requests), so it runs in a reader transaction ended here;
             # PostgreSQL keeps the one transaction (a second connection checkout would cost a round trip).
@@ -294,14 +300,9 @@ def login_required(*roles: str, refresh: bool = False, any_token: bool = False, 
         @wraps(fn)
         def wrapper(*args, **kwargs):
             if signin_in_write and not refresh:
-                def run_ordinary(remember: bytes | None = None):
-                    ordinary(remember)
-                    return fn(*args, **kwargs)
-
-                if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
-                    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-                return _guarded(fn, roles, not any_token, run_ordinary, args, kwargs)
-            ordinary()
+                _single_statements()
+                return _guarded(fn, roles, not any_token, check, args, kwargs)
+            check()
             return fn(*args, **kwargs)
 
         return _with_security(wrapper, fn, BEARER)
