@@ -113,23 +113,19 @@ class DriverStatement:
     def execute(self, connection: Connection, params: dict) -> list[tuple]:
         """Run with one set of parameters; the rows it returns (RETURNING), as plain tuples."""
         sql, binds, order = self._for(connection.dialect)
-        values = self._values(binds, order, params)
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql, values)
-            return cursor.fetchall() if cursor.description else []
-        except Exception as error:  # noqa: BLE001 (SQLAlchemy's handler wraps driver errors, re-raises the rest)
-            connection._handle_dbapi_exception(error, sql, values, cursor, None)
-        finally:
-            cursor.close()
+        return self._run(connection, "execute", sql, self._values(binds, order, params))
 
     def execute_many(self, connection: Connection, rows: list[dict]) -> None:
         """Run once per set of parameters (the driver's executemany)."""
         sql, binds, order = self._for(connection.dialect)
-        values = [self._values(binds, order, row) for row in rows]
+        self._run(connection, "executemany", sql, [self._values(binds, order, row) for row in rows])
+
+    @staticmethod
+    def _run(connection: Connection, method: str, sql: str, values) -> list[tuple]:
         cursor = connection.connection.cursor()
         try:
-            cursor.executemany(sql, values)
+            getattr(cursor, method)(sql, values)
+            return cursor.fetchall() if cursor.description else []
         except Exception as error:  # noqa: BLE001 (SQLAlchemy's handler wraps driver errors, re-raises the rest)
             connection._handle_dbapi_exception(error, sql, values, cursor, None)
         finally:

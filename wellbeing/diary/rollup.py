@@ -144,14 +144,12 @@ def _near_ends_stmt() -> Select:
              DiaryEntry.occurred_at <= at("end"))))
 
 
-def _raw(session: Session, where: ColumnElement | None = None, stmt: Select | None = None,
-         params: dict | None = None) -> dict[str, list]:
-    """Entries matching `where` (or the prepared ``stmt`` with ``params``) with their tags: id -> [user_id,
-    occurred_at, emotion, valence, intensity, stress, [(kind, key), ...]] (one query: entries outer-joined with
-    their tags)."""
+def _raw(session: Session, stmt: Select, params: dict | None = None) -> dict[str, list]:
+    """The entries a ``_raw_select`` statement finds, with their tags: id -> [user_id, occurred_at, emotion,
+    valence, intensity, stress, [(kind, key), ...]] (one query: entries outer-joined with their tags)."""
     found: dict[str, list] = {}
     for entry_id, user_id, occurred_at, emotion, valence, intensity, stress, kind, key in session.execute(
-            stmt if stmt is not None else _raw_select(where), params).all():
+            stmt, params).all():
         entry = found.get(entry_id)
         if entry is None:
             entry = found[entry_id] = [user_id, occurred_at, emotion, valence, intensity, stress, []]
@@ -163,7 +161,8 @@ def _raw(session: Session, where: ColumnElement | None = None, stmt: Select | No
 def computed(session: Session, user_id: str, tz: ZoneInfo) -> dict[Key, list[int]]:
     """The user's roll-up as it should be, summed from the raw entries."""
     totals: dict[Key, list[int]] = {}
-    for _, occurred_at, emotion, valence, intensity, stress, tags in _raw(session, DiaryEntry.user_id == user_id).values():
+    raw = _raw(session, _raw_select(DiaryEntry.user_id == user_id))
+    for _, occurred_at, emotion, valence, intensity, stress, tags in raw.values():
         add(totals, contribution(occurred_at, emotion, valence, intensity, stress, tags, tz))
     return {key: values for key, values in totals.items() if any(values)}
 
@@ -210,7 +209,7 @@ def subtract_entries(session: Session, where: ColumnElement) -> int:
     """Take the entries matching `where` out of their owners' roll-ups (before they are deleted); returns the
     number of roll-up rows that reached zero and were deleted."""
     by_user: dict[str, dict[Key, list[int]]] = {}
-    entries = _raw(session, where)
+    entries = _raw(session, _raw_select(where))
     zones = {user_id: tz_name for user_id, tz_name in session.execute(select(User.id, User.timezone).where(
         User.id.in_({entry[0] for entry in entries.values()})))} if entries else {}
     for user_id, occurred_at, emotion, valence, intensity, stress, tags in entries.values():
@@ -253,8 +252,8 @@ def window_sums(session: Session, user_id: str, tz: ZoneInfo, start: datetime, e
             totals[(dimension, key)] = [int(v) for v in values]
     near_ends = {"user_id": user_id, "start": start, "start_edge": min(start + _EDGE, end),
                  "end_edge": max(end - _EDGE, start), "end": end}
-    for _, occurred_at, emotion, valence, intensity, stress, tags in _raw(session, stmt=_near_ends_stmt(),
-                                                                          params=near_ends).values():
+    for _, occurred_at, emotion, valence, intensity, stress, tags in _raw(session, _near_ends_stmt(),
+                                                                          near_ends).values():
         if local_day(occurred_at, tz) not in (first, last):
             continue  # a whole day: already in the roll-up
         for (day, dimension, key), values in contribution(occurred_at, emotion, valence, intensity, stress, tags,
