@@ -42,32 +42,35 @@ def count(kind: str, requests: int, env: dict[str, str]) -> float:
     return total / requests
 
 
-def _requests(kind: str):
+def sender(kind: str, client, authorization: str | None = None):
+    """One request of `kind` through a Flask test client, its status checked: echo (the bare endpoint's client),
+    post (POST /diary, a new id each time) or insights (a year); `authorization` is the Authorization header."""
     from bench import loadgen
     from bench.suite import _diary_template
 
     template = _diary_template()
-    if kind == "echo":
-        from bench.baseline_app import app as bare
-
-        client = bare.test_client()
-
-        def send():
-            assert client.post("/echo", data=template, content_type="application/json").status_code == 201
-        return send
-    from api import create_app
-
-    client = create_app().test_client()
-    headers = {"Authorization": os.environ["BENCH_TOKEN"]}
+    headers = {"Authorization": authorization} if authorization else {}
 
     def send():
-        if kind == "post":
+        if kind == "echo":
+            assert client.post("/echo", data=template, content_type="application/json").status_code == 201
+        elif kind == "post":
             body = template.replace(loadgen.ID_PLACEHOLDER, str(uuid.uuid4()))
             response = client.post("/api/v1/diary", data=body, content_type="application/json", headers=headers)
             assert response.status_code == 201, response.data
         else:
             assert client.get("/api/v1/diary/insights?days=365", headers=headers).status_code == 200
     return send
+
+
+def _requests(kind: str):
+    if kind == "echo":
+        from bench.baseline_app import app as bare
+
+        return sender(kind, bare.test_client())
+    from api import create_app
+
+    return sender(kind, create_app().test_client(), os.environ["BENCH_TOKEN"])
 
 
 def _control(*args: str) -> None:

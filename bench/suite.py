@@ -376,12 +376,9 @@ def bench_cpu(ctx: Context) -> list[dict]:
     what else the machine runs, so this is the ratio to read on a shared machine."""
     from api import create_app
     from bench.baseline_app import app as bare
+    from bench.instructions import sender
 
-    app = create_app()
-    client, echo = app.test_client(), bare.test_client()
-    writer = {"Authorization": _auth(ctx, "writer")["Authorization"]}
-    reader = {"Authorization": _auth(ctx, "reader")["Authorization"]}
-    template = _diary_template()
+    client = create_app().test_client()
 
     def per_request(send, n: int) -> float:
         for _ in range(20):
@@ -391,16 +388,9 @@ def bench_cpu(ctx: Context) -> list[dict]:
             send()
         return (time.process_time() - began) / n * 1000
 
-    def post_echo():
-        assert echo.post("/echo", data=template, content_type="application/json").status_code == 201
-
-    def post_diary():
-        body = template.replace(loadgen.ID_PLACEHOLDER, str(uuid.uuid4()))
-        assert client.post("/api/v1/diary", data=body, content_type="application/json", headers=writer).status_code == 201
-
-    def get_insights():
-        assert client.get("/api/v1/diary/insights?days=365", headers=reader).status_code == 200
-
+    post_echo = sender("echo", bare.test_client())
+    post_diary = sender("post", client, _auth(ctx, "writer")["Authorization"])
+    get_insights = sender("insights", client, _auth(ctx, "reader")["Authorization"])
     bare_ms, diary_ms, insights_ms = per_request(post_echo, 1000), per_request(post_diary, 1000), per_request(
         get_insights, 100)
     name = ctx.scenario("CPU per request, in-process (Flask test client)")
