@@ -109,6 +109,20 @@ class Server:
         os.kill(pid, signal.SIGKILL)
         return pid
 
+    def workers_after_replacing(self, killed: int, timeout: float = 30) -> list[int]:
+        """The worker pids once the master has replaced the killed one (or as they stand at the deadline).
+
+        The master notices a dead worker on its own schedule (SIGCHLD, then a spawn that imports the app), so
+        the count is polled rather than read once: on a busy machine the other worker can answer many writes
+        before the new one is up.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            pids = self.worker_pids()
+            if (killed not in pids and len(pids) == self.workers) or time.monotonic() >= deadline:
+                return pids
+            time.sleep(0.05)
+
     def kill_all(self) -> None:
         """kill -9 of the master and every worker at once (the process group)."""
         if self.process and self.process.poll() is None:
