@@ -102,7 +102,8 @@ class DiaryInsights(MethodView):
     @blp.response(200, InsightsSchema)
     def get(self, args):
         """Patterns in the caller's own diary over the last `days` days (7..365), in the caller's time zone"""
-        return insights.insights(db.session, current_user.id, current_user.timezone, utcnow(), args["days"])
+        return insights.insights(db.session, current_user.id, current_user.timezone, utcnow(), args["days"],
+                                 current_user.diary_revision)
 
 
 def _chart(fmt: str, args) -> Response:

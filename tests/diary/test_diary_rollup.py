@@ -99,9 +99,16 @@ def test_insights_read_the_rollup_and_see_every_write(app, world):
     assert sum(insights["by_emotion"].values()) == 15 and sum(h["count"] for h in insights["by_hour"]) == 15
     assert sum(w["entries"] for w in insights["trend"]) == 15
     assert "anxious" not in insights["by_emotion"]  # its only entry was deleted
-    # The same answer when the roll-up is the only source for whole days: emptied, the answer changes.
+    # The roll-up is the only source for whole days: emptied behind the app's back, the answer stays while the
+    # agent's diary revision does (the settled days' sums are cached under it), and changes once it is raised.
     with app.app_context():
         db.session.execute(delete(DiaryRollup).where(DiaryRollup.user_id == world.ids["agent"]))
+        db.session.commit()
+        db.session.remove()
+    cached = world.client.get(f"{API}/diary/insights?days=7", headers=world.as_("agent")).json
+    assert cached["entries"] == 15
+    with app.app_context():
+        rollup.raise_revision(db.session, world.ids["agent"])
         db.session.commit()
         db.session.remove()
     partial = world.client.get(f"{API}/diary/insights?days=7", headers=world.as_("agent")).json

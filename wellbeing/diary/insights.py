@@ -46,14 +46,16 @@ def window(now: datetime, days: int) -> tuple[datetime, datetime]:
     return now - timedelta(days=days), now
 
 
-def insights(session: Session, user_id: str, tz_name: str, now: datetime, days: int) -> dict[str, Any]:
+def insights(session: Session, user_id: str, tz_name: str, now: datetime, days: int,
+             revision: int | None = None) -> dict[str, Any]:
     """The caller's insights over the last `days` days (GET /diary/insights).
 
     Read from the daily roll-up (rollup.py): the window's whole local days as one grouped query over ~15 small
-    rows a day, its partial first and last days from the raw entries near its ends."""
+    rows a day (or, given the user's diary ``revision`` as read before this, its cached sums), its partial first
+    and last days from the raw entries near its ends."""
     tz = ZoneInfo(tz_name)
     start, end = window(now, days)
-    totals, daily = rollup.window_sums(session, user_id, tz, start, end)
+    totals, daily = rollup.window_sums(session, user_id, tz, start, end, revision)
     emotions = sorted(((key, values) for (dimension, key), values in totals.items()
                        if dimension == "emotion" and values[0] > 0), key=lambda item: (-item[1][0], item[0]))
     entries = sum(values[0] for _, values in emotions)

@@ -16,10 +16,19 @@ derived data, kept in step by every path that writes entries, in the same transa
 ``flask diary-rollup rebuild`` recomputes it from the entries and ``flask diary-rollup check`` compares. Days and
 hours are local to the agent's zone (zoneinfo, so DST days group as lived); every figure is an integer sum, so
 adding and subtracting never drifts.
+
+Settled days. An agent's local days before the current one change only when an entry is backdated, edited,
+deleted, purged or erased, or the roll-up is rebuilt; each of those raises the agent's ``users.diary_revision``
+in the same transaction (``apply``, ``rebuild``, ``erase``, and a backdated POST). Insights therefore keep the
+sums of a window's whole past days per process (``SettledSums``) under that revision and re-read them only when
+it moved: an entry logged today, the common write, leaves them valid. A day counts as settled up to
+``CLOCK_SKEW`` before it ends, so servers whose clocks disagree by less than that cannot miss a change.
 """
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,6 +49,8 @@ ZERO: Figures = (0, 0, 0, 0, 0, 0)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # The window's first and last local days are partial; their entries lie within this of the window's ends.
 _EDGE = timedelta(hours=27)
+# A local day is settled (cacheable, see the module's text) from this long before it ends.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def local_day(moment: datetime, tz: ZoneInfo) -> int:
@@ -105,13 +116,40 @@ def _upsert(dialect: str) -> DriverStatement:
         set_={name: table.c[name] + insert.excluded[name] for name in FIGURES}))
 
 
-def apply(session: Session, user_id: str, totals: Mapping[Key, Iterable[int]]) -> int:
+def settled_day(day: int, tz: ZoneInfo, now: datetime) -> bool:
+    """Whether a local day is settled: before the local day of ``now + CLOCK_SKEW``."""
+    return day < local_day(now + CLOCK_SKEW, tz)
+
+
+def settled(totals: Iterable[Key], tz: ZoneInfo, now: datetime) -> bool:
+    """Whether any of these roll-up keys lies on a settled day."""
+    today = local_day(now + CLOCK_SKEW, tz)
+    return any(day < today for day, _, _ in totals)
+
+
+def raise_revision(session: Session, user_id: str) -> None:
+    """Mark a change to the user's settled days: cached sums of them are re-read (see the module's text)."""
+    session.execute(_raise_revision_stmt(), {"revised_user": user_id})
+
+
+@functools.cache
+def _raise_revision_stmt():
+    users = User.__table__  # Core: the session's loaded users are not synchronized (they expire at commit)
+    return users.update().where(users.c.id == bindparam("revised_user")).values(
+        diary_revision=users.c.diary_revision + 1)
+
+
+def apply(session: Session, user_id: str, totals: Mapping[Key, Iterable[int]], settled_days: bool = True) -> int:
     """Add signed totals to the user's roll-up (one upsert); rows brought to zero entries are deleted.
 
-    Returns the number of rows deleted."""
+    ``settled_days``: whether the totals may touch a settled day (``settled``); then the user's diary revision is
+    raised first, in the caller's transaction (the user's row is locked before the roll-up's, as a change of time
+    zone does). Returns the number of rows deleted."""
     changes = rows(user_id, totals)
     if not changes:
         return 0
+    if settled_days:
+        raise_revision(session, user_id)
     connection = session.connection()
     _upsert(connection.dialect.name).execute_many(connection, changes)
     if any(change["entries"] < 0 for change in changes):
@@ -183,6 +221,7 @@ def rebuild(session: Session, user_ids: Iterable[str] | None = None) -> int:
         people = people.where(User.id.in_(list(user_ids)))
     written = 0
     for user_id, tz_name in session.execute(people).all():
+        raise_revision(session, user_id)
         session.execute(delete(DiaryRollup).where(DiaryRollup.user_id == user_id))
         fresh = rows(user_id, computed(session, user_id, ZoneInfo(tz_name)))
         for start in range(0, len(fresh), 5_000):
@@ -220,6 +259,7 @@ def subtract_entries(session: Session, where: ColumnElement) -> int:
 
 def erase(session: Session, user_id: str) -> int:
     """Delete the user's roll-up; returns the rows deleted."""
+    raise_revision(session, user_id)
     return session.execute(delete(DiaryRollup).where(DiaryRollup.user_id == user_id)).rowcount
 
 
@@ -234,22 +274,86 @@ def _sums_stmt():
             .group_by(r.dimension, r.key, day))
 
 
-def window_sums(session: Session, user_id: str, tz: ZoneInfo, start: datetime, end: datetime
-                ) -> tuple[dict[tuple[str, str], list[int]], dict[int, list[int]]]:
+class SettledSums:
+    """Per process: the roll-up's sums over the whole settled days of recent insight windows.
+
+    Keyed by (user, zone, first day, last day), each value held with the user's diary revision it was read under;
+    a lookup under another revision misses (and the next read replaces the value). Bounded by the rows held
+    (least recently used first out); thread-safe. Values are tuples, so no reader can change them."""
+
+    def __init__(self, max_rows: int = 50_000):
+        self.max_rows = max_rows
+        self.rows = 0
+        self._values: OrderedDict[tuple, tuple[int, dict, dict, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, revision: int) -> tuple[dict, dict] | None:
+        with self._lock:
+            value = self._values.get(key)
+            if value is None or value[0] != revision:
+                return None
+            self._values.move_to_end(key)
+            return value[1], value[2]
+
+    def put(self, key: tuple, revision: int, totals: dict, daily: dict) -> None:
+        size = len(totals) + len(daily)
+        if size > self.max_rows:
+            return
+        with self._lock:
+            old = self._values.pop(key, None)
+            if old is not None:
+                self.rows -= old[3]
+            self._values[key] = (revision, totals, daily, size)
+            self.rows += size
+            while self.rows > self.max_rows:
+                _, evicted = self._values.popitem(last=False)
+                self.rows -= evicted[3]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self.rows = 0
+
+
+SETTLED_SUMS = SettledSums()
+
+
+def _whole_day_sums(session: Session, user_id: str, tz: ZoneInfo, first: int, last: int, revision: int | None
+                    ) -> tuple[dict[tuple[str, str], tuple[int, ...]], dict[int, tuple[int, ...]]]:
+    """The roll-up summed over the local days first..last: per (dimension, key), and per day. With the user's
+    diary ``revision`` (read before this), from ``SETTLED_SUMS`` when it holds them under that revision."""
+    key = (user_id, tz.key, first, last)
+    if revision is not None:
+        cached = SETTLED_SUMS.get(key, revision)
+        if cached is not None:
+            return cached
+    totals: dict[tuple[str, str], tuple[int, ...]] = {}
+    daily: dict[int, tuple[int, ...]] = {}
+    # .all(): one fetch of the ~400 grouped rows, not a driver call per row.
+    for dimension, key_, day, *values in session.execute(
+            _sums_stmt(), {"user_id": user_id, "first_day": first, "last_day": last}).all():
+        if dimension == "day":
+            daily[day] = tuple(int(v) for v in values)
+        else:
+            totals[(dimension, key_)] = tuple(int(v) for v in values)
+    if revision is not None:
+        # Read after the revision: at least as new as it. A change committed meanwhile raised the revision, so the
+        # next request misses and re-reads.
+        SETTLED_SUMS.put(key, revision, totals, daily)
+    return totals, daily
+
+
+def window_sums(session: Session, user_id: str, tz: ZoneInfo, start: datetime, end: datetime,
+                revision: int | None = None) -> tuple[dict[tuple[str, str], list[int]], dict[int, list[int]]]:
     """Everything insights needs over the instants [start, end]: sums per (dimension, key), and per local day.
 
-    The whole local days inside the window come from the roll-up (one grouped query over ~15 rows a day); the
-    window's first and last local days are partial and come from the raw entries near its two ends."""
+    The whole local days inside the window come from the roll-up (one grouped query over ~15 rows a day, or the
+    settled sums cached under the user's diary ``revision``, see the module's text); the window's first and last
+    local days are partial and come from the raw entries near its two ends."""
     first, last = local_day(start, tz), local_day(end, tz)
-    totals: dict[tuple[str, str], list[int]] = {}
-    daily: dict[int, list[int]] = {}
-    # .all(): one fetch of the ~400 grouped rows, not a driver call per row.
-    for dimension, key, day, *values in session.execute(
-            _sums_stmt(), {"user_id": user_id, "first_day": first + 1, "last_day": last - 1}).all():
-        if dimension == "day":
-            daily[day] = [int(v) for v in values]
-        else:
-            totals[(dimension, key)] = [int(v) for v in values]
+    whole_totals, whole_daily = _whole_day_sums(session, user_id, tz, first + 1, last - 1, revision)
+    totals = {key: list(values) for key, values in whole_totals.items()}
+    daily = {day: list(values) for day, values in whole_daily.items()}
     near_ends = {"user_id": user_id, "start": start, "start_edge": min(start + _EDGE, end),
                  "end_edge": max(end - _EDGE, start), "end": end}
     for _, occurred_at, emotion, valence, intensity, stress, tags in _raw(session, _near_ends_stmt(),

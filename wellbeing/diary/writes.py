@@ -40,8 +40,8 @@ def insert_entries(session: Session, entries: list[DiaryEntry], tz: ZoneInfo) ->
         session.execute(DiaryEntry.__table__.insert(), rows)
         if tags:
             session.execute(DiaryTag.__table__.insert(), tags)
-        if entries:
-            rollup.apply(session, entries[0].user_id, totals)
+        if entries:  # built with created_at = the server's now
+            rollup.apply(session, entries[0].user_id, totals, rollup.settled(totals, tz, entries[0].created_at))
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -78,7 +78,8 @@ def _insert_tags() -> DriverStatement:
 
 
 # PostgreSQL: the entry, its tags and its roll-up sums in one statement (data-modifying CTEs); the tags and the
-# roll-up are written only when the entry is (a deleted id inserts nothing, a stored id fails on the key).
+# roll-up are written only when the entry is (a deleted id inserts nothing, a stored id fails on the key). A
+# backdated entry (:settled) raises its user's diary revision in the same statement (rollup.py, settled days).
 _CREATE_PG = """
 WITH entry AS (
     INSERT INTO diary_entries ({columns})
@@ -96,6 +97,9 @@ WITH entry AS (
         unnest(CAST(:rollup_days AS INTEGER[]), CAST(:rollup_dimensions AS VARCHAR[]), CAST(:rollup_keys AS VARCHAR[]))
         AS r(day, dimension, key)
     ON CONFLICT (user_id, day, dimension, key) DO UPDATE SET {increments}
+), revised AS (
+    UPDATE users SET diary_revision = users.diary_revision + 1
+    FROM entry WHERE users.id = entry.user_id AND CAST(:settled AS BOOLEAN)
 )
 SELECT id FROM entry
 """
@@ -154,12 +158,17 @@ def insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo,
     own INSERT carries the sign-in guard, so a failed guard writes nothing.
     """
     guarded = signin is not None
+    # An entry of today (the usual post) leaves the settled days alone; a backdated one raises the revision.
+    settled = rollup.settled_day(rollup.local_day(entry.occurred_at, tz), tz, entry.created_at)  # the server's now
     try:
         connection = session.connection()
         postgres = connection.dialect.name == "postgresql"
+        autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
         params = _create_pg_params(entry, tz) if postgres else _entry_row(entry)
         if guarded:
             params |= signin.params()
+        if postgres:
+            params["settled"] = settled
         inserted = (_create_pg_stmt if postgres else _insert_unless_deleted_stmt)(guarded).execute(connection, params)
         if not inserted:
             session.rollback()
@@ -168,8 +177,8 @@ def insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo,
             tags = _tag_rows(entry)
             if tags:
                 _insert_tags().execute_many(connection, tags)
-            rollup.apply(session, entry.user_id, rollup.entry_contribution(entry, tz))
-        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            rollup.apply(session, entry.user_id, rollup.entry_contribution(entry, tz), settled)
+        if not autocommit:
             session.commit()  # in autocommit (POST /diary on PostgreSQL) the statement has committed itself
     except IntegrityError:
         session.rollback()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, select
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from wellbeing.core.clock import utcnow
@@ -48,6 +48,9 @@ class User(db.Model):
     # The user's id on each contact-centre platform ({"amazon_connect": "<user id>", "genesys": "<user id>"})
     external_ids: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised with every change to a settled (past) day of the user's diary, in the same transaction; insights
+    # cache the sums of whole past days under it (wellbeing/diary/rollup.py, "settled days").
+    diary_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     @property
