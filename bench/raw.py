@@ -151,8 +151,9 @@ def bulk_load(url: str, count: int, agents: int = 2_000) -> None:
     conn.close()
 
 
-# The shapes of the insights' queries (wellbeing/diary/insights.py, rollup.window_sums): the grouped read of the
-# daily roll-up over the window's whole days, and the raw entries (with tags) near the window's two ends.
+# The shapes of the insights' queries (wellbeing/diary/insights.py, rollup.day_range_sums and partial_day_sums): the
+# grouped read of the daily roll-up over the window's whole days (uncached), and the raw entries (with tags) near
+# the window's two ends.
 INSIGHT_QUERIES = (
     "SELECT dimension, key, CASE WHEN dimension = 'day' THEN day END AS d, sum(entries), sum(negatives), "
     "sum(intensity_sum), sum(signed_sum), sum(stress_sum), sum(stress_count) FROM diary_rollups "

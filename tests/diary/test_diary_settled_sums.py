@@ -1,4 +1,4 @@
-"""Insights cache the sums of an agent's settled (past) days under users.diary_revision (rollup.SettledSums).
+"""Insights cache what they sum from an agent's settled (past) days under users.diary_revision (SettledDays).
 
 Every change to a settled day raises the revision in its own transaction, so the cached answer is always the
 answer read from the database: after each such change the insights equal an uncached read and differ from the
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tests.conftest import now_utc
 from wellbeing import data_rights
 from wellbeing.core.db import db
-from wellbeing.diary import rollup
+from wellbeing.diary import insights, rollup
 from wellbeing.models import User
 
 API = "/api/v1"
@@ -60,7 +60,7 @@ def _insights(world) -> dict:
 
 
 def _uncached(world) -> dict:
-    rollup.SETTLED_SUMS.clear()
+    insights.SETTLED_DAYS.clear()
     return _insights(world)
 
 
@@ -192,14 +192,28 @@ def test_an_entry_posted_minutes_before_local_midnight_raises_the_revision(app, 
     assert _revision(app, world.ids["agent"]) == revision + (2 if raised else 0)
 
 
-def test_the_cache_is_bounded_by_the_rows_it_holds():
-    sums = rollup.SettledSums(max_rows=10)
-    totals, daily = {("emotion", "calm"): (1, 0, 3, 3, 0, 0)}, {d: (1, 0, 3, 3, 0, 0) for d in range(3)}
-    sums.put(("a",), 1, totals, daily)
-    sums.put(("b",), 1, totals, daily)
-    assert sums.rows == 8 and sums.get(("a",), 1) == (totals, daily)
-    assert sums.get(("a",), 2) is None  # another revision: a miss
-    sums.put(("c",), 1, totals, daily)  # over the bound: the least recently used ("b") goes
-    assert sums.rows == 8 and sums.get(("b",), 1) is None and sums.get(("c",), 1) is not None
-    sums.put(("d",), 1, totals, {d: (1, 0, 0, 0, 0, 0) for d in range(20)})  # larger than the whole cache
-    assert sums.get(("d",), 1) is None and sums.rows == 8
+def test_the_cache_is_bounded_by_the_figures_it_holds():
+    held = insights.SettledDays(max_rows=8)
+    summary = insights.Summary.of({("emotion", "calm"): (1, 0, 3, 3, 0, 0)},
+                                  {day: (1, 0, 3, 3, 0, 0) for day in range(3)})  # Thursday 1970-01-01 to Saturday
+    assert summary.size() == 1 + 1 + 1  # one total, one week, the weekdays
+    held.put(("a",), 1, summary)
+    held.put(("b",), 1, summary)
+    assert held.rows == 6 and held.get(("a",), 1) is summary
+    assert held.get(("a",), 2) is None  # another revision: a miss
+    held.put(("c",), 1, summary)  # over the bound: the least recently used ("b") goes
+    assert held.rows == 6 and held.get(("b",), 1) is None and held.get(("c",), 1) is summary
+    big = insights.Summary.of({("hour", str(h)): (1, 0, 0, 0, 0, 0) for h in range(24)}, {})
+    held.put(("d",), 1, big)  # larger than the whole cache: not held
+    assert held.get(("d",), 1) is None and held.rows == 6
+
+
+def test_a_summary_sums_weekdays_and_weeks_as_the_days_add_up():
+    monday = 4  # 1970-01-05
+    daily = {monday: (2, 1, 9, -1, 0, 0), monday + 6: (1, 0, 4, 4, 3, 1), monday + 7: (3, 3, 15, -15, 0, 0)}
+    whole = insights.Summary.of({}, {d: v for d, v in daily.items() if d != monday + 7})
+    part = insights.Summary.of({}, {monday + 7: daily[monday + 7]})
+    both = whole.plus(part)
+    assert both == insights.Summary.of({}, daily)
+    assert both.weekdays[0] == (5, 4, 24) and both.weekdays[6] == (1, 0, 4)  # Mondays; the Sunday
+    assert both.weeks == {monday: (3, 1, 3), monday + 7: (3, 3, -15)}

@@ -19,16 +19,14 @@ adding and subtracting never drifts.
 
 Settled days. An agent's local days before the current one change only when an entry is backdated, edited,
 deleted, purged or erased, or the roll-up is rebuilt; each of those raises the agent's ``users.diary_revision``
-in the same transaction (``apply``, ``rebuild``, ``erase``, and a backdated POST). Insights therefore keep the
-sums of a window's whole past days per process (``SettledSums``) under that revision and re-read them only when
-it moved: an entry logged today, the common write, leaves them valid. A day counts as settled up to
-``CLOCK_SKEW`` before it ends, so servers whose clocks disagree by less than that cannot miss a change.
+in the same transaction (``apply``, ``rebuild``, ``erase``, and a backdated POST). Insights therefore keep what
+they sum from a window's whole past days per process (``insights.SettledDays``) under that revision and re-read
+it only when the revision moved: an entry logged today, the common write, leaves it valid. A day counts as
+settled from ``CLOCK_SKEW`` before it ends, so servers whose clocks disagree by less than that miss no change.
 """
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -274,92 +272,35 @@ def _sums_stmt():
             .group_by(r.dimension, r.key, day))
 
 
-class SettledSums:
-    """Per process: the roll-up's sums over the whole settled days of recent insight windows.
-
-    Keyed by (user, zone, first day, last day), each value held with the user's diary revision it was read under;
-    a lookup under another revision misses (and the next read replaces the value). Bounded by the rows held
-    (least recently used first out); thread-safe. Values are tuples, so no reader can change them."""
-
-    def __init__(self, max_rows: int = 50_000):
-        self.max_rows = max_rows
-        self.rows = 0
-        self._values: OrderedDict[tuple, tuple[int, dict, dict, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, revision: int) -> tuple[dict, dict] | None:
-        with self._lock:
-            value = self._values.get(key)
-            if value is None or value[0] != revision:
-                return None
-            self._values.move_to_end(key)
-            return value[1], value[2]
-
-    def put(self, key: tuple, revision: int, totals: dict, daily: dict) -> None:
-        size = len(totals) + len(daily)
-        if size > self.max_rows:
-            return
-        with self._lock:
-            old = self._values.pop(key, None)
-            if old is not None:
-                self.rows -= old[3]
-            self._values[key] = (revision, totals, daily, size)
-            self.rows += size
-            while self.rows > self.max_rows:
-                _, evicted = self._values.popitem(last=False)
-                self.rows -= evicted[3]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
-            self.rows = 0
-
-
-SETTLED_SUMS = SettledSums()
-
-
-def _whole_day_sums(session: Session, user_id: str, tz: ZoneInfo, first: int, last: int, revision: int | None
-                    ) -> tuple[dict[tuple[str, str], tuple[int, ...]], dict[int, tuple[int, ...]]]:
-    """The roll-up summed over the local days first..last: per (dimension, key), and per day. With the user's
-    diary ``revision`` (read before this), from ``SETTLED_SUMS`` when it holds them under that revision."""
-    key = (user_id, tz.key, first, last)
-    if revision is not None:
-        cached = SETTLED_SUMS.get(key, revision)
-        if cached is not None:
-            return cached
-    totals: dict[tuple[str, str], tuple[int, ...]] = {}
-    daily: dict[int, tuple[int, ...]] = {}
+def day_range_sums(session: Session, user_id: str, first: int, last: int
+                   ) -> tuple[dict[tuple[str, str], Figures], dict[int, Figures]]:
+    """The roll-up summed over the local days first..last (one grouped query over ~15 small rows a day): per
+    (dimension, key), and per day."""
+    totals: dict[tuple[str, str], Figures] = {}
+    daily: dict[int, Figures] = {}
     # .all(): one fetch of the ~400 grouped rows, not a driver call per row.
-    for dimension, key_, day, *values in session.execute(
+    for dimension, key, day, *values in session.execute(
             _sums_stmt(), {"user_id": user_id, "first_day": first, "last_day": last}).all():
         if dimension == "day":
             daily[day] = tuple(int(v) for v in values)
         else:
-            totals[(dimension, key_)] = tuple(int(v) for v in values)
-    if revision is not None:
-        # Read after the revision: at least as new as it. A change committed meanwhile raised the revision, so the
-        # next request misses and re-reads.
-        SETTLED_SUMS.put(key, revision, totals, daily)
+            totals[(dimension, key)] = tuple(int(v) for v in values)
     return totals, daily
 
 
-def window_sums(session: Session, user_id: str, tz: ZoneInfo, start: datetime, end: datetime,
-                revision: int | None = None) -> tuple[dict[tuple[str, str], list[int]], dict[int, list[int]]]:
-    """Everything insights needs over the instants [start, end]: sums per (dimension, key), and per local day.
-
-    The whole local days inside the window come from the roll-up (one grouped query over ~15 rows a day, or the
-    settled sums cached under the user's diary ``revision``, see the module's text); the window's first and last
-    local days are partial and come from the raw entries near its two ends."""
+def partial_day_sums(session: Session, user_id: str, tz: ZoneInfo, start: datetime, end: datetime
+                     ) -> tuple[dict[tuple[str, str], list[int]], dict[int, list[int]]]:
+    """The same sums over the instants [start, end] of the first and last local days of a window (both partial),
+    from the raw entries near its two ends."""
     first, last = local_day(start, tz), local_day(end, tz)
-    whole_totals, whole_daily = _whole_day_sums(session, user_id, tz, first + 1, last - 1, revision)
-    totals = {key: list(values) for key, values in whole_totals.items()}
-    daily = {day: list(values) for day, values in whole_daily.items()}
+    totals: dict[tuple[str, str], list[int]] = {}
+    daily: dict[int, list[int]] = {}
     near_ends = {"user_id": user_id, "start": start, "start_edge": min(start + _EDGE, end),
                  "end_edge": max(end - _EDGE, start), "end": end}
     for _, occurred_at, emotion, valence, intensity, stress, tags in _raw(session, _near_ends_stmt(),
                                                                           near_ends).values():
         if local_day(occurred_at, tz) not in (first, last):
-            continue  # a whole day: already in the roll-up
+            continue  # a whole day: in the roll-up
         for (day, dimension, key), values in contribution(occurred_at, emotion, valence, intensity, stress, tags,
                                                           tz).items():
             target = daily.setdefault(day, [0] * 6) if dimension == "day" else totals.setdefault((dimension, key),
