@@ -203,9 +203,22 @@ providers' TLS. An earlier version of this harness read the providers' arrival q
 say empty while the providers' feeder thread still flushes; with faster deliveries it undercounted arrivals (0 or
 ~1,060 of 9,900 in some runs). It now reads until every healthy prompt arrived."""
 
-FINDINGS = """### What the profiles and the ratios say (read by hand; updated 2026-12-07 19:20 UTC, issue 23)
+FINDINGS = """### What the profiles and the ratios say (read by hand; updated 2026-12-07 23:35 UTC, issue 23)
 
-**This evening's three runs (above) were on a busy machine.** The same bare endpoint gave 1,246-4,657 req/s within
+**The late runs (above, 23:05-23:24): a year of insights from a cache of the settled days.** Insights now keep
+what they sum from an agent's whole past days per process, valid while the agent's `users.diary_revision` is
+unchanged; every change to a past day raises it in its own transaction, an entry of today does not (docs/diary.md,
+"Settled days"). In instructions per request (PostgreSQL, in-process): 24.6 M before, 18.3 M with the cached sums
+of the days, 11.9 M with the cached summary (weekday and week sums); SQLite 12.6-12.9 M. Alone, p99 5-8 ms on
+SQLite and 17-24 ms on PostgreSQL (22-26 ms in the evening runs). Inside the PostgreSQL mix: 66, 84 and 196 ms
+against < 30 (157, 200 and 55.6 ms in the evening runs), still not met. Run 1's mix had no request over 100 ms at
+all, and the year of insights still had a p99 of 66 ms: inside a worker it waits for the posts' threads on one
+interpreter lock, and its own 12 M instructions are mostly the framework and marshmallow's dump of ~90 nested
+objects. POST /diary is unchanged (0.248 by instructions). The SQLite batch ratio missed in these runs (0.25-0.29):
+paired runs of the session's first and last code, alternating in the same minutes, gave 0.13/0.17/0.15 for the
+first and 0.23/0.27/0.22 for the last, so the miss is the machine's, not the change's.
+
+**The evening's three runs were on a busy machine.** The same bare endpoint gave 1,246-4,657 req/s within
 one run (before and after the diary peak), its in-process CPU 0.17-0.30 ms a request against 0.13 ms in the
 morning, and the single-POST peak on PostgreSQL 303, 633 and 670 req/s in three runs of the same code. Seconds and
 requests per second cannot tell a 10% change apart on such a machine, so the harness now also counts instructions
@@ -250,10 +263,9 @@ new connections). After the change the sender's send lag stayed at 1-12 ms in fi
 ms in the morning's misses); the remaining misses of p99 at 70% (SQLite 213 and 57.9 ms, PostgreSQL 77.9 ms) and
 of the mix are the machine's: a second of the run holds most of the slow requests (worst seconds 495, 167, 109).
 
-**Insights for a year inside the mix** (PostgreSQL < 30 ms): 157, 200 and 55.6 ms, not met. Alone it stays under
-the 50 ms target (22-26 ms here, 10-14 ms in the morning). It costs 24.6 M instructions (26.3 M before its
-near-ends statement was built once), six POSTs' worth, and inside a worker its threads share one interpreter lock.
-A per-agent answer cache would take it out of the mix, but needs an exact rule for when the window's edges move.
+**Insights for a year inside the mix** (PostgreSQL < 30 ms), in the evening runs: 157, 200 and 55.6 ms, not met.
+Alone it stayed under the 50 ms target (22-26 ms, 10-14 ms in the morning). It cost 24.6 M instructions (26.3 M
+before its near-ends statement was built once), six POSTs' worth; the settled-days cache (above) came next.
 
 ### The morning's runs
 
