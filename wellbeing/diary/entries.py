@@ -129,13 +129,8 @@ def create_entry(session: Session, user: User, data: Mapping[str, Any], fingerpr
     return create_once(session, DiaryEntry, entry_id, fingerprint,
                        lambda: _build(user, data, entry_id or new_id(), keyring, now),
                        lambda existing: existing.user_id == user.id,
-                       after=lambda created: _add_to_rollup(session, user.id, rollup.entry_contribution(created, tz),
-                                                            tz, now))
-
-
-def _add_to_rollup(session: Session, user_id: str, totals: Mapping[rollup.Key, Iterable[int]], tz: ZoneInfo,
-                   now: datetime) -> int:
-    return rollup.apply(session, user_id, totals, rollup.settled(totals, tz, now))
+                       after=lambda created: rollup.apply(session, user.id, rollup.entry_contribution(created, tz),
+                                                          tz, now))
 
 
 def create_batch(session: Session, user: User, items: list[tuple[Mapping[str, Any] | None, str | None, dict | None]],
@@ -253,7 +248,7 @@ def update_entry(session: Session, user: User, entry_id: str, changes: Mapping[s
     entry.revision += 1
     entry.updated_at = now
     session.flush()
-    _add_to_rollup(session, user.id, totals, tz, now)
+    rollup.apply(session, user.id, totals, tz, now)
     session.commit()
     return entry
 
@@ -286,7 +281,7 @@ def delete_entry(session: Session, user: User, entry_id: str, now: datetime) -> 
     user_id = user.id
     entry = own_entry(session, user_id, entry_id)
     tz = ZoneInfo(user.timezone)
-    _add_to_rollup(session, user_id, rollup.add({}, rollup.entry_contribution(entry, tz), -1), tz, now)
+    rollup.apply(session, user_id, rollup.add({}, rollup.entry_contribution(entry, tz), -1), tz, now)
     session.delete(entry)
     session.add(DiaryTombstone(id=entry.id, user_id=user_id, deleted_at=now))
     session.commit()

@@ -137,16 +137,17 @@ def _raise_revision_stmt():
         diary_revision=users.c.diary_revision + 1)
 
 
-def apply(session: Session, user_id: str, totals: Mapping[Key, Iterable[int]], settled_days: bool = True) -> int:
+def apply(session: Session, user_id: str, totals: Mapping[Key, Iterable[int]], tz: ZoneInfo | None = None,
+          now: datetime | None = None) -> int:
     """Add signed totals to the user's roll-up (one upsert); rows brought to zero entries are deleted.
 
-    ``settled_days``: whether the totals may touch a settled day (``settled``); then the user's diary revision is
-    raised first, in the caller's transaction (the user's row is locked before the roll-up's, as a change of time
-    zone does). Returns the number of rows deleted."""
+    When the totals touch a settled day (any day, unless ``tz`` and ``now`` tell which are settled), the user's
+    diary revision is raised first, in the caller's transaction (the user's row is locked before the roll-up's,
+    as a change of time zone does). Returns the number of rows deleted."""
     changes = rows(user_id, totals)
     if not changes:
         return 0
-    if settled_days:
+    if tz is None or now is None or settled(totals, tz, now):
         raise_revision(session, user_id)
     connection = session.connection()
     _upsert(connection.dialect.name).execute_many(connection, changes)

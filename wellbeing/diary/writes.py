@@ -41,7 +41,7 @@ def insert_entries(session: Session, entries: list[DiaryEntry], tz: ZoneInfo) ->
         if tags:
             session.execute(DiaryTag.__table__.insert(), tags)
         if entries:  # built with created_at = the server's now
-            rollup.apply(session, entries[0].user_id, totals, rollup.settled(totals, tz, entries[0].created_at))
+            rollup.apply(session, entries[0].user_id, totals, tz, entries[0].created_at)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -158,8 +158,6 @@ def insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo,
     own INSERT carries the sign-in guard, so a failed guard writes nothing.
     """
     guarded = signin is not None
-    # An entry of today (the usual post) leaves the settled days alone; a backdated one raises the revision.
-    settled = rollup.settled_day(rollup.local_day(entry.occurred_at, tz), tz, entry.created_at)  # the server's now
     try:
         connection = session.connection()
         postgres = connection.dialect.name == "postgresql"
@@ -167,8 +165,8 @@ def insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo,
         params = _create_pg_params(entry, tz) if postgres else _entry_row(entry)
         if guarded:
             params |= signin.params()
-        if postgres:
-            params["settled"] = settled
+        if postgres:  # an entry of today (the usual post) leaves the settled days alone; created_at: the server's now
+            params["settled"] = rollup.settled_day(rollup.local_day(entry.occurred_at, tz), tz, entry.created_at)
         inserted = (_create_pg_stmt if postgres else _insert_unless_deleted_stmt)(guarded).execute(connection, params)
         if not inserted:
             session.rollback()
@@ -177,7 +175,7 @@ def insert_unless_deleted(session: Session, entry: DiaryEntry, tz: ZoneInfo,
             tags = _tag_rows(entry)
             if tags:
                 _insert_tags().execute_many(connection, tags)
-            rollup.apply(session, entry.user_id, rollup.entry_contribution(entry, tz), settled)
+            rollup.apply(session, entry.user_id, rollup.entry_contribution(entry, tz), tz, entry.created_at)
         if not autocommit:
             session.commit()  # in autocommit (POST /diary on PostgreSQL) the statement has committed itself
     except IntegrityError:
