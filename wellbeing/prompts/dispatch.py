@@ -270,7 +270,9 @@ class _Run:
             if log:
                 session.execute(insert(PromptDelivery), log)
             if notes:
-                session.connection().execute(_NOTE, list(notes.values()))
+                # In device order: concurrent dispatchers noting the same devices lock their rows in the same order
+                # (in arrival order, two of them deadlocked on PostgreSQL).
+                session.connection().execute(_NOTE, [notes[key] for key in sorted(notes)])
             if redeliver:
                 session.execute(update(Prompt).where(Prompt.id.in_(redeliver))
                                 .values(redeliver=False, claimed_until=None),
